@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Db } from './db/database.js';
+import { adminAuth } from './http/admin-auth.js';
+import { installErrorHandling } from './http/errors.js';
+import { opsRoutes } from './http/ops.routes.js';
+import { registerPartnerApi } from './http/partner-api.js';
+import { installRawBodyParser } from './http/raw-body.js';
+import { compile } from './http/validation.js';
+import type { Keyring } from './keys/keyring.js';
+import type { ServerKey } from './keys/server-key.js';
+import type { ProjectDirectory } from './projects/project-directory.js';
+import { projectAdminRoutes } from './projects/project.routes.js';
+import { sessionMethods } from './sessions/session.routes.js';
+import type { Clock } from './shared/clock.js';
+import type { IdGenerator } from './shared/ids.js';
+
+export interface AppDeps {
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly logger: FastifyBaseLogger;
+  readonly projects: ProjectDirectory;
+  readonly keyring: Keyring;
+  readonly serverKey: ServerKey;
+  readonly adminToken: string;
+  readonly bodyLimitBytes: number;
+  readonly version: string;
+}
+
+/** Mounts every route on a new fastify instance. No I/O happens here; the caller owns the database. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: deps.bodyLimitBytes,
+    requestIdHeader: false,
+    genReqId: () => `req_${randomUUID()}`,
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'headers' ? () => true : compile(schema)));
+  // Responses are serialised by the handlers (the exact bytes are signed or replayed); schemas only document them.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  installRawBodyParser(app, deps.bodyLimitBytes);
+  installErrorHandling(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'payrail: Smart Glocal-compatible payment API',
+        version: deps.version,
+        description:
+          'Every /api request is a POST of a JSON body signed with RSA-SHA256 (PKCS#1 v1.5): the Base64 signature of the raw body goes in X-PARTNER-SIGN, the project name in X-PARTNER-PROJECT.',
+      },
+    },
+  });
+
+  opsRoutes(app, { db: deps.db, serverPublicKeyPem: deps.serverKey.publicKeyPem });
+  registerPartnerApi(app, deps, sessionMethods(deps));
+  await app.register(
+    async (admin) => {
+      admin.addHook('preValidation', adminAuth(deps.adminToken));
+      projectAdminRoutes(admin, deps);
+    },
+    { prefix: '/admin' },
+  );
+  return app;
+}

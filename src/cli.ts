@@ -1,0 +1,204 @@
+import { createPrivateKey, sign } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { openDatabase } from './db/database.js';
+import { migrate } from './db/migrate.js';
+import { serve } from './main.js';
+
+/**
+ * `payrail <command>`: thin commands over the same functions the server uses, or over its HTTP API.
+ * Exit codes: 0 ok, 1 the server answered an error, 2 bad usage or configuration.
+ */
+const USAGE = `usage: payrail <command>
+
+  serve                                start the server (same as npm start)
+  migrate                              apply database migrations and exit
+  call <method> [json|@file]           send a signed API request and print the answer
+       [--project demo] [--key <pem>] [--api v1|v2] [--idempotency-key <k>] [--url <base>]
+  project create <name> --public-key <pem file> [--webhook-url <u>] [--auto-confirm] [--allow-partial-refunds] [--api-version v1|v2]
+  project show <name>
+  project update <name> [--webhook-url <u>|--no-webhook-url] [--auto-confirm true|false] [--allow-partial-refunds true|false] [--api-version v1|v2]
+  project add-key <name> <pem file>
+  project delete-key <name> <key id>
+
+The server is reached at PAYRAIL_URL, or http://HOST:PORT; admin commands use PAYRAIL_ADMIN_TOKEN or <data dir>/admin-token.`;
+
+class UsageError extends Error {}
+
+function baseUrl(config: Config, flag?: string): string {
+  if (flag) return flag.replace(/\/+$/, '');
+  if (process.env['PAYRAIL_URL']) return process.env['PAYRAIL_URL'].replace(/\/+$/, '');
+  const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host === '::' ? '::1' : config.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+}
+
+function readBody(arg: string | undefined): string {
+  if (arg === undefined) return '{}';
+  const text = arg.startsWith('@') ? fs.readFileSync(arg === '@-' ? 0 : arg.slice(1), 'utf8') : arg;
+  try {
+    JSON.parse(text);
+  } catch (err) {
+    throw new UsageError(`the request body is not valid JSON: ${(err as Error).message}`);
+  }
+  return text.trim();
+}
+
+async function printResponse(res: Response): Promise<number> {
+  const text = await res.text();
+  let out = text;
+  try {
+    out = JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    // not JSON: print as is
+  }
+  process.stdout.write(`${out}\n`);
+  return res.ok ? 0 : 1;
+}
+
+async function call(config: Config, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      project: { type: 'string', default: 'demo' },
+      key: { type: 'string' },
+      api: { type: 'string', default: 'v1' },
+      'idempotency-key': { type: 'string' },
+      url: { type: 'string' },
+    },
+  });
+  const [method, bodyArg] = positionals;
+  if (!method) throw new UsageError('call needs a method, e.g. payrail call session/create \'{"amount_details":{"amount":10000,"currency":"usd"}}\'');
+  if (values.api !== 'v1' && values.api !== 'v2') throw new UsageError('--api must be v1 or v2');
+  const keyPath = values.key ?? path.join(config.dataDir, `${values.project}.private.pem`);
+  if (!fs.existsSync(keyPath)) throw new UsageError(`no private key at ${keyPath}: pass --key <pem file> (or start the server once in sandbox mode to create the demo key)`);
+  const body = readBody(bodyArg);
+  const signature = sign('sha256', Buffer.from(body), createPrivateKey(fs.readFileSync(keyPath))).toString('base64');
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-partner-project': values.project, 'x-partner-sign': signature };
+  if (values['idempotency-key']) headers['x-partner-idempotency-key'] = values['idempotency-key'];
+  const url = `${baseUrl(config, values.url)}/api/${values.api}/${method.replace(/^\/+/, '')}`;
+  return printResponse(await fetch(url, { method: 'POST', headers, body }));
+}
+
+function adminToken(config: Config): string {
+  if (config.adminToken) return config.adminToken;
+  const file = path.join(config.dataDir, 'admin-token');
+  if (!fs.existsSync(file)) throw new UsageError(`no admin token: set PAYRAIL_ADMIN_TOKEN or start the server once to create ${file}`);
+  return fs.readFileSync(file, 'utf8').trim();
+}
+
+function boolFlag(value: string | undefined, name: string): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new UsageError(`--${name} must be true or false`);
+}
+
+async function project(config: Config, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      'public-key': { type: 'string' },
+      'webhook-url': { type: 'string' },
+      'no-webhook-url': { type: 'boolean' },
+      'auto-confirm': { type: 'string' },
+      'allow-partial-refunds': { type: 'string' },
+      'api-version': { type: 'string' },
+      url: { type: 'string' },
+    },
+  });
+  const [sub, name, extra] = positionals;
+  if (!sub || !name) throw new UsageError('project needs a subcommand and a project name');
+  const settings: Record<string, unknown> = {};
+  if (values['webhook-url'] !== undefined) settings['webhook_url'] = values['webhook-url'];
+  if (values['no-webhook-url']) settings['webhook_url'] = null;
+  if (values['api-version'] !== undefined) settings['api_version'] = values['api-version'];
+  const autoConfirm = sub === 'create' && values['auto-confirm'] === '' ? true : boolFlag(values['auto-confirm'], 'auto-confirm');
+  if (autoConfirm !== undefined) settings['auto_confirm'] = autoConfirm;
+  const partial = boolFlag(values['allow-partial-refunds'], 'allow-partial-refunds');
+  if (partial !== undefined) settings['allow_partial_refunds'] = partial;
+
+  const base = `${baseUrl(config, values.url)}/admin/projects`;
+  const send = async (method: string, url: string, body?: unknown) =>
+    printResponse(
+      await fetch(url, {
+        method,
+        headers: { authorization: `Bearer ${adminToken(config)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+    );
+  const pem = (file: string | undefined, what: string) => {
+    if (!file) throw new UsageError(`${what} needs a PEM file`);
+    return fs.readFileSync(file, 'utf8');
+  };
+  const enc = encodeURIComponent;
+  switch (sub) {
+    case 'create':
+      return send('POST', base, { name, public_key: pem(values['public-key'], 'project create --public-key'), settings });
+    case 'show':
+      return send('GET', `${base}/${enc(name)}`);
+    case 'update':
+      return send('PATCH', `${base}/${enc(name)}`, settings);
+    case 'add-key':
+      return send('POST', `${base}/${enc(name)}/keys`, { public_key: pem(extra, 'project add-key') });
+    case 'delete-key':
+      if (!extra) throw new UsageError('project delete-key needs a key id (see payrail project show)');
+      return send('DELETE', `${base}/${enc(name)}/keys/${enc(extra)}`);
+    default:
+      throw new UsageError(`unknown project subcommand "${sub}"`);
+  }
+}
+
+async function runMigrations(config: Config): Promise<number> {
+  const handle = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
+  try {
+    const applied = await migrate(handle.db);
+    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the database is up to date\n');
+    return 0;
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    const config = loadConfig();
+    switch (command) {
+      case 'serve':
+        await serve(config);
+        return -1; // keeps running
+      case 'migrate':
+        return await runMigrations(config);
+      case 'call':
+        return await call(config, rest);
+      case 'project':
+        return await project(config, rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(`${USAGE}\n`);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError) {
+      process.stderr.write(`payrail: ${err.message}\n`);
+      return 2;
+    }
+    if ((err as NodeJS.ErrnoException).cause && (err as Error).message === 'fetch failed') {
+      process.stderr.write(`payrail: could not reach the server (${String((err as { cause: Error }).cause.message)}); is it running? (npm start)\n`);
+      return 2;
+    }
+    process.stderr.write(`payrail: ${(err as Error).message}\n`);
+    return 2;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+if (code >= 0) process.exitCode = code;

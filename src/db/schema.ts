@@ -1,0 +1,95 @@
+import type { ColumnType, Insertable, Selectable } from 'kysely';
+
+/** Table types: snake_case rows exactly as stored. Domain objects are mapped from these in *.repo.ts. */
+type Timestamp = ColumnType<Date, Date, Date>;
+/** bigint columns arrive as strings from both drivers; we keep them as strings for ids. */
+type BigIntId = ColumnType<string, string | number | bigint, string | number | bigint>;
+
+export interface ProjectsTable {
+  id: ColumnType<string, never, never>;
+  name: string;
+  webhook_url: string | null;
+  auto_confirm: boolean;
+  allow_partial_refunds: boolean;
+  api_version: 'v1' | 'v2';
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ProjectKeysTable {
+  id: string;
+  project_id: BigIntId;
+  public_key_pem: string;
+  fingerprint: string;
+  created_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+
+export interface ProjectChangesTable {
+  singleton: boolean;
+  version: BigIntId;
+}
+
+export interface SessionsTable {
+  id: string;
+  project_id: BigIntId;
+  status: string;
+  next_action: string | null;
+  params: ColumnType<Record<string, unknown>, string, string>;
+  error_code: string | null;
+  error_description: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
+export interface IdempotencyKeysTable {
+  project_id: BigIntId;
+  key: string;
+  request_hash: string;
+  state: 'in_flight' | 'done';
+  response_status: number | null;
+  response_body: string | null;
+  locked_at: Timestamp;
+  created_at: Timestamp;
+}
+
+export interface DataKeysTable {
+  purpose: 'card' | 'card_hash' | 'server_key';
+  wrapped: string;
+  created_at: Timestamp;
+}
+
+export interface ServerKeysTable {
+  id: string;
+  public_key_pem: string;
+  private_key_sealed: string;
+  created_at: Timestamp;
+}
+
+export interface CardsTable {
+  id: string;
+  project_id: BigIntId;
+  number_hash: string;
+  number_sealed: string;
+  bin: string;
+  last4: string;
+  brand: string;
+  created_at: Timestamp;
+}
+
+export interface Database {
+  projects: ProjectsTable;
+  project_keys: ProjectKeysTable;
+  project_changes: ProjectChangesTable;
+  sessions: SessionsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  data_keys: DataKeysTable;
+  server_keys: ServerKeysTable;
+  cards: CardsTable;
+}
+
+export type ProjectRow = Selectable<ProjectsTable>;
+export type ProjectKeyRow = Selectable<ProjectKeysTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type NewSession = Insertable<SessionsTable>;

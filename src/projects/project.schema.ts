@@ -1,0 +1,61 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { formatTimestamp } from '../shared/time.js';
+import type { ProjectKey, ProjectSettings } from './project.repo.js';
+import type { ProjectView } from './project.service.js';
+
+export const SettingsPatch = Type.Object(
+  {
+    webhook_url: Type.Optional(Type.Union([Type.String({ maxLength: 2048 }), Type.Null()])),
+    auto_confirm: Type.Optional(Type.Boolean()),
+    allow_partial_refunds: Type.Optional(Type.Boolean()),
+    api_version: Type.Optional(Type.Union([Type.Literal('v1'), Type.Literal('v2')], { errorMessage: 'must be "v1" or "v2"' })),
+  },
+  { title: 'ProjectSettings' },
+);
+export type SettingsPatch = Static<typeof SettingsPatch>;
+
+export const CreateProjectBody = Type.Object(
+  {
+    name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', errorMessage: 'must be 1 to 64 letters, digits, "_", "." or "-"' }),
+    public_key: Type.String({ minLength: 1, maxLength: 16384, errorMessage: 'must be an RSA public key in PEM format' }),
+    settings: Type.Optional(SettingsPatch),
+  },
+  { title: 'CreateProjectRequest' },
+);
+export type CreateProjectBody = Static<typeof CreateProjectBody>;
+
+export const AddKeyBody = Type.Object({ public_key: Type.String({ minLength: 1, maxLength: 16384 }) }, { title: 'AddKeyRequest' });
+export type AddKeyBody = Static<typeof AddKeyBody>;
+
+export const ProjectNameParams = Type.Object({ name: Type.String() });
+export const ProjectKeyParams = Type.Object({ name: Type.String(), id: Type.String() });
+
+export function settingsFromWire(patch: SettingsPatch | undefined): Partial<ProjectSettings> {
+  const out: { -readonly [K in keyof ProjectSettings]?: ProjectSettings[K] } = {};
+  if (!patch) return out;
+  if (patch.webhook_url !== undefined) out.webhookUrl = patch.webhook_url;
+  if (patch.auto_confirm !== undefined) out.autoConfirm = patch.auto_confirm;
+  if (patch.allow_partial_refunds !== undefined) out.allowPartialRefunds = patch.allow_partial_refunds;
+  if (patch.api_version !== undefined) out.apiVersion = patch.api_version;
+  return out;
+}
+
+export function renderKey(key: ProjectKey) {
+  return { id: key.id, fingerprint: key.fingerprint, created_at: formatTimestamp(key.createdAt) };
+}
+
+export function renderProject(view: ProjectView) {
+  const p = view.project;
+  return {
+    name: p.name,
+    settings: {
+      webhook_url: p.webhookUrl,
+      auto_confirm: p.autoConfirm,
+      allow_partial_refunds: p.allowPartialRefunds,
+      api_version: p.apiVersion,
+    },
+    keys: view.keys.map(renderKey),
+    created_at: formatTimestamp(p.createdAt),
+    updated_at: formatTimestamp(p.updatedAt),
+  };
+}

@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { openDatabase, type DatabaseHandle } from './db/database.js';
+import { migrate } from './db/migrate.js';
+import { purgeExpiredKeys } from './http/idempotency.repo.js';
+import { loadKeyring } from './keys/keyring.js';
+import { resolveMasterKey } from './keys/master-key.js';
+import { loadServerKey } from './keys/server-key.js';
+import { ensureDemoProject } from './projects/demo.js';
+import { ProjectDirectory } from './projects/project-directory.js';
+import { OffsetClock, systemClock, type Clock } from './shared/clock.js';
+import { newId } from './shared/ids.js';
+import { readOrCreateSecretFile } from './shared/secret-file.js';
+
+export const VERSION = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
+
+/** Card numbers, security codes, signatures and tokens never reach a log line, whatever logs them. */
+export const REDACT = [
+  'req.headers["x-partner-sign"]',
+  'req.headers.authorization',
+  '*.number',
+  '*.security_code',
+  '*.card.number',
+  'body',
+];
+
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({ level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } });
+}
+
+export interface Runtime {
+  readonly config: Config;
+  readonly database: DatabaseHandle;
+  readonly app: FastifyInstance;
+  readonly clock: Clock;
+  readonly adminToken: string;
+  readonly demo: { created: boolean; privateKeyPath: string } | undefined;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  logger?: Logger;
+  clock?: Clock;
+  /** Override the PGlite directory (tests use memory://). */
+  pgliteDir?: string;
+}
+
+/** config → database → migrations → keys → sandbox bootstrap → app. Used by `serve` and by the tests. */
+export async function createRuntime(config: Config, opts: RuntimeOptions = {}): Promise<Runtime> {
+  const logger = opts.logger ?? createLogger(config);
+  const clock = opts.clock ?? (config.mode === 'sandbox' ? new OffsetClock() : systemClock);
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: opts.pgliteDir ?? path.join(config.dataDir, 'pglite') });
+  const timers: NodeJS.Timeout[] = [];
+  try {
+    const { db } = database;
+    const applied = await migrate(db);
+    if (applied.length) logger.info({ applied }, 'migrations applied');
+    const keyring = await loadKeyring(db, resolveMasterKey(config), clock.now());
+    const serverKey = await loadServerKey(db, keyring, newId, clock.now());
+    fs.writeFileSync(path.join(config.dataDir, 'payrail.public.pem'), serverKey.publicKeyPem);
+    const adminToken = config.adminToken ?? readOrCreateSecretFile(path.join(config.dataDir, 'admin-token'), () => randomBytes(24).toString('base64url'));
+    const deps = { clock, ids: newId };
+    const demo = config.mode === 'sandbox' ? await ensureDemoProject(db, deps, config.dataDir) : undefined;
+    const projects = new ProjectDirectory(db);
+    const app = await buildApp({ db, clock, ids: newId, logger, projects, keyring, serverKey, adminToken, bodyLimitBytes: config.bodyLimitBytes, version: VERSION });
+    // Expired idempotency keys are purged hourly (they stay valid for 24 hours).
+    const purge = setInterval(() => void purgeExpiredKeys(db, clock.now()).catch((err: unknown) => logger.warn({ err }, 'idempotency purge failed')), 3600_000);
+    purge.unref();
+    timers.push(purge);
+    return {
+      config,
+      database,
+      app,
+      clock,
+      adminToken,
+      demo,
+      async close() {
+        timers.forEach(clearInterval);
+        await app.close();
+        await database.close();
+      },
+    };
+  } catch (err) {
+    timers.forEach(clearInterval);
+    await database.close();
+    throw err;
+  }
+}

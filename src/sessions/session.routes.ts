@@ -1,0 +1,25 @@
+import { defineMethod, type ApiMethod } from '../http/partner-api.js';
+import { CreateSessionBody, SessionResponse, SessionStatusBody } from './session.schema.js';
+import { createSession, getSession, type SessionDeps } from './session.service.js';
+import { renderSession, sessionParamsFromWire } from './session.wire.js';
+
+export function sessionMethods(deps: SessionDeps): ApiMethod[] {
+  return [
+    defineMethod<CreateSessionBody>({
+      path: 'session/create',
+      summary: 'Create a payment session (§5.1); everything is optional and kept for a later start',
+      body: CreateSessionBody,
+      response: SessionResponse,
+      run: async (tx, ctx, body) => ({
+        session: renderSession(await createSession(tx, deps, ctx.project, sessionParamsFromWire(body, ctx.version)), ctx.version),
+      }),
+    }),
+    defineMethod<SessionStatusBody>({
+      path: 'session/status',
+      summary: 'The full session with its operations (§5.9)',
+      body: SessionStatusBody,
+      response: SessionResponse,
+      run: async (tx, ctx, body) => ({ session: renderSession(await getSession(tx, ctx.project, body.session_id), ctx.version) }),
+    }),
+  ];
+}

@@ -1,0 +1,38 @@
+/**
+ * The one closed list of error codes payrail answers with, and the HTTP status each maps to.
+ * Codes follow the Smart Glocal / Bank 131 names where those exist (spec §3.4); the others are
+ * payrail's own and are documented in docs/errors.md. The HTTP status is decided here and only
+ * here; the envelope is rendered at the edge (src/http/errors.ts).
+ */
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  identification_error: 401,
+  authentication_error: 401,
+  authorization_error: 403,
+  session_not_found: 404,
+  not_found: 404,
+  idempotency_key_already_exists: 409,
+  payload_too_large: 413,
+  internal_error: 500,
+  service_unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly httpStatus: number;
+
+  constructor(code: ErrorCode, description: string, options?: { cause?: unknown }) {
+    super(description, options);
+    this.name = 'ApiError';
+    this.code = code;
+    this.httpStatus = ERROR_STATUS[code];
+  }
+}
+
+export const invalidRequest = (description: string) => new ApiError('invalid_request', description);
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.hasOwn(ERROR_STATUS, value);
+}

@@ -1,0 +1,75 @@
+import type { Tx } from '../db/database.js';
+import { invalidRequest } from '../shared/errors.js';
+import { luhnValid } from './card-number.js';
+import { sealSecurityCode, storeCard, type VaultDeps } from './vault.js';
+
+/**
+ * Replaces every full card number in operation parameters by a vault reference before anything is
+ * stored: `card: {type: "bank_card", bank_card: {...}}` becomes `card: {type: "vault_card",
+ * vault_card: {card_id, number_hash, brand, bin, last4, expiry…}}`. A security code is sealed with
+ * AES-256-GCM, scoped to the session, and kept only until the operation no longer needs it.
+ */
+interface BankCardInput {
+  number: string;
+  expiration_month?: string;
+  expiration_year?: string;
+  security_code?: string;
+  cardholder_name?: string;
+}
+
+export interface VaultCardRef {
+  card_id: string;
+  number_hash: string;
+  brand: string;
+  bin: string;
+  last4: string;
+  expiration_month?: string;
+  expiration_year?: string;
+  cardholder_name?: string;
+  security_code_sealed?: string;
+}
+
+type Json = Record<string, unknown>;
+
+function asObject(value: unknown): Json | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
+}
+
+async function vaultBankCard(tx: Tx, deps: VaultDeps, projectId: string, scope: string, card: BankCardInput, field: string, now: Date): Promise<VaultCardRef> {
+  if (!luhnValid(card.number)) throw invalidRequest(`${field}.number is not a valid card number (Luhn check failed)`);
+  const stored = await storeCard(tx, deps, projectId, card.number, now);
+  const ref: VaultCardRef = { card_id: stored.cardId, number_hash: stored.numberHash, brand: stored.brand, bin: stored.bin, last4: stored.last4 };
+  if (card.expiration_month !== undefined) ref.expiration_month = card.expiration_month;
+  if (card.expiration_year !== undefined) ref.expiration_year = card.expiration_year;
+  if (card.cardholder_name !== undefined) ref.cardholder_name = card.cardholder_name;
+  if (card.security_code !== undefined) ref.security_code_sealed = sealSecurityCode(deps.keyring, scope, card.security_code);
+  return ref;
+}
+
+/** `holder` is a PaymentDetails or PaymentMethod object; returns a copy with any bank_card vaulted. */
+async function protectHolder(tx: Tx, deps: VaultDeps, projectId: string, scope: string, holder: unknown, field: string, now: Date): Promise<unknown> {
+  const obj = asObject(holder);
+  const card = asObject(obj?.['card']);
+  const bankCard = asObject(card?.['bank_card']);
+  if (!obj || obj['type'] !== 'card' || !card || card['type'] !== 'bank_card' || !bankCard) return holder;
+  const ref = await vaultBankCard(tx, deps, projectId, scope, bankCard as unknown as BankCardInput, `${field}.card.bank_card`, now);
+  return { ...obj, card: { type: 'vault_card', vault_card: ref } };
+}
+
+export async function protectCardData<T extends { payment_details?: unknown; payment_method?: unknown }>(
+  tx: Tx,
+  deps: VaultDeps,
+  projectId: string,
+  scope: string,
+  params: T,
+  now: Date,
+): Promise<T> {
+  const out = { ...params };
+  if (params.payment_details !== undefined) {
+    out.payment_details = await protectHolder(tx, deps, projectId, scope, params.payment_details, 'payment_details', now);
+  }
+  if (params.payment_method !== undefined) {
+    out.payment_method = await protectHolder(tx, deps, projectId, scope, params.payment_method, 'payment_method', now);
+  }
+  return out;
+}

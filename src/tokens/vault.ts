@@ -1,0 +1,61 @@
+import { createHmac } from 'node:crypto';
+import type { Tx } from '../db/database.js';
+import type { Keyring } from '../keys/keyring.js';
+import { open, seal } from '../keys/sealing.js';
+import type { IdGenerator } from '../shared/ids.js';
+import { maskCard, type MaskedCard } from './card-number.js';
+
+/**
+ * The card vault: the only code that holds a full card number after validation. Numbers are sealed
+ * with AES-256-GCM under the `card` data key. `number_hash` is an HMAC of the number under the
+ * `card_hash` data key, scoped to the project, so it cannot be reversed by hashing every card number
+ * and one card gives one hash per project.
+ */
+export interface VaultDeps {
+  readonly keyring: Keyring;
+  readonly ids: IdGenerator;
+}
+
+export interface VaultCard extends MaskedCard {
+  readonly cardId: string;
+  readonly numberHash: string;
+}
+
+export function numberHash(keyring: Keyring, projectId: string, number: string): string {
+  return createHmac('sha256', keyring.key('card_hash')).update(`${projectId}:${number}`).digest('hex');
+}
+
+export async function storeCard(tx: Tx, deps: VaultDeps, projectId: string, number: string, now: Date): Promise<VaultCard> {
+  const hash = numberHash(deps.keyring, projectId, number);
+  const masked = maskCard(number);
+  await tx
+    .insertInto('cards')
+    .values({
+      id: deps.ids('card'),
+      project_id: projectId,
+      number_hash: hash,
+      number_sealed: seal(deps.keyring.key('card'), number, `card:${projectId}`),
+      bin: masked.bin,
+      last4: masked.last4,
+      brand: masked.brand,
+      created_at: now,
+    })
+    .onConflict((oc) => oc.columns(['project_id', 'number_hash']).doNothing())
+    .execute();
+  const row = await tx
+    .selectFrom('cards')
+    .select(['id'])
+    .where('project_id', '=', projectId)
+    .where('number_hash', '=', hash)
+    .executeTakeFirstOrThrow();
+  return { cardId: row.id, numberHash: hash, ...masked };
+}
+
+/** Seals a security code for the short time between collection and authorization; it is never stored in clear. */
+export function sealSecurityCode(keyring: Keyring, scope: string, code: string): string {
+  return seal(keyring.key('card'), code, `security_code:${scope}`);
+}
+
+export function openSecurityCode(keyring: Keyring, scope: string, sealed: string): string {
+  return open(keyring.key('card'), sealed, `security_code:${scope}`).toString();
+}
