@@ -13,7 +13,10 @@ import type { ServerKey } from './keys/server-key.js';
 import type { ProjectDirectory } from './projects/project-directory.js';
 import { projectAdminRoutes } from './projects/project.routes.js';
 import { sessionMethods } from './sessions/session.routes.js';
-import type { Clock } from './shared/clock.js';
+import { clockAdminRoutes } from './clock/clock.routes.js';
+import type { Clock, OffsetClock } from './shared/clock.js';
+import { webhookAdminRoutes } from './webhooks/webhook.routes.js';
+import type { Worker } from './worker.js';
 import type { IdGenerator } from './shared/ids.js';
 
 export interface AppDeps {
@@ -27,6 +30,10 @@ export interface AppDeps {
   readonly adminToken: string;
   readonly bodyLimitBytes: number;
   readonly version: string;
+  readonly worker: Worker;
+  /** The movable sandbox clock; undefined in live mode. */
+  readonly sandboxClock: OffsetClock | undefined;
+  readonly webhookAllowPrivate: boolean;
 }
 
 /** Mounts every route on a new fastify instance. No I/O happens here; the caller owns the database. */
@@ -60,11 +67,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   opsRoutes(app, { db: deps.db, serverPublicKeyPem: deps.serverKey.publicKeyPem });
-  registerPartnerApi(app, deps, sessionMethods(deps));
+  registerPartnerApi(app, { ...deps, afterCommit: () => deps.worker.nudge() }, sessionMethods(deps));
   await app.register(
     async (admin) => {
       admin.addHook('preValidation', adminAuth(deps.adminToken));
       projectAdminRoutes(admin, deps);
+      webhookAdminRoutes(admin, { ...deps, sandbox: deps.sandboxClock !== undefined });
+      clockAdminRoutes(admin, { db: deps.db, clock: deps.sandboxClock, worker: deps.worker });
     },
     { prefix: '/admin' },
   );

@@ -6,6 +6,8 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { serve } from './main.js';
+import { createRuntime } from './runtime.js';
+import { parseDuration } from './shared/time.js';
 
 /**
  * `payrail <command>`: thin commands over the same functions the server uses, or over its HTTP API.
@@ -22,6 +24,12 @@ const USAGE = `usage: payrail <command>
   project update <name> [--webhook-url <u>|--no-webhook-url] [--auto-confirm true|false] [--allow-partial-refunds true|false] [--api-version v1|v2]
   project add-key <name> <pem file>
   project delete-key <name> <key id>
+  worker                               run only the background worker (webhook delivery, timed jobs)
+  clock show | clock advance <90s|15m|4h|2d>   read or move the sandbox clock (due work runs on the way)
+  webhooks list <session id>           a session's webhooks with every delivery attempt
+  webhooks resend <webhook id> | webhooks resend --from <iso> --to <iso> [--project p]
+  webhooks tail                        print delivery attempts as they happen (Ctrl-C to stop)
+  trigger <webhook type> [--session <id>] [--project demo]   (sandbox) queue a webhook for a session
 
 The server is reached at PAYRAIL_URL, or http://HOST:PORT; admin commands use PAYRAIL_ADMIN_TOKEN or <data dir>/admin-token.`;
 
@@ -89,6 +97,14 @@ function adminToken(config: Config): string {
   return fs.readFileSync(file, 'utf8').trim();
 }
 
+async function adminRequest(config: Config, method: string, urlPath: string, body?: unknown, base?: string): Promise<Response> {
+  return fetch(`${baseUrl(config, base)}/admin${urlPath}`, {
+    method,
+    headers: { authorization: `Bearer ${adminToken(config)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
 function boolFlag(value: string | undefined, name: string): boolean | undefined {
   if (value === undefined) return undefined;
   if (value === 'true') return true;
@@ -121,15 +137,8 @@ async function project(config: Config, args: string[]): Promise<number> {
   const partial = boolFlag(values['allow-partial-refunds'], 'allow-partial-refunds');
   if (partial !== undefined) settings['allow_partial_refunds'] = partial;
 
-  const base = `${baseUrl(config, values.url)}/admin/projects`;
-  const send = async (method: string, url: string, body?: unknown) =>
-    printResponse(
-      await fetch(url, {
-        method,
-        headers: { authorization: `Bearer ${adminToken(config)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      }),
-    );
+  const base = '/projects';
+  const send = async (method: string, url: string, body?: unknown) => printResponse(await adminRequest(config, method, url, body, values.url));
   const pem = (file: string | undefined, what: string) => {
     if (!file) throw new UsageError(`${what} needs a PEM file`);
     return fs.readFileSync(file, 'utf8');
@@ -150,6 +159,77 @@ async function project(config: Config, args: string[]): Promise<number> {
     default:
       throw new UsageError(`unknown project subcommand "${sub}"`);
   }
+}
+
+async function clock(config: Config, args: string[]): Promise<number> {
+  const [sub, amount] = args;
+  if (sub === 'show' || sub === undefined) return printResponse(await adminRequest(config, 'GET', '/clock'));
+  if (sub !== 'advance' || !amount) throw new UsageError('usage: payrail clock advance <90s|15m|4h|2d>');
+  let ms: number;
+  try {
+    ms = parseDuration(amount);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (ms < 1000) throw new UsageError('advance the clock by at least 1s');
+  return printResponse(await adminRequest(config, 'POST', '/clock/advance', { seconds: Math.floor(ms / 1000) }));
+}
+
+async function webhooks(config: Config, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { from: { type: 'string' }, to: { type: 'string' }, project: { type: 'string' }, interval: { type: 'string', default: '500' } },
+  });
+  const [sub, id] = positionals;
+  switch (sub) {
+    case 'list':
+      if (!id) throw new UsageError('webhooks list needs a session id');
+      return printResponse(await adminRequest(config, 'GET', `/sessions/${encodeURIComponent(id)}/webhooks`));
+    case 'resend':
+      if (id) return printResponse(await adminRequest(config, 'POST', `/webhooks/${encodeURIComponent(id)}/resend`));
+      if (!values.from || !values.to) throw new UsageError('webhooks resend needs a webhook id, or --from and --to');
+      return printResponse(await adminRequest(config, 'POST', '/webhooks/resend', { from: values.from, to: values.to, ...(values.project ? { project: values.project } : {}) }));
+    case 'tail':
+      return tail(config, Number(values.interval));
+    default:
+      throw new UsageError('usage: payrail webhooks list|resend|tail');
+  }
+}
+
+/** Follows the attempt log: one line per attempt, as it happens. */
+async function tail(config: Config, intervalMs: number): Promise<number> {
+  let cursor: string | undefined;
+  process.stderr.write('following webhook deliveries (Ctrl-C to stop)\n');
+  for (;;) {
+    const res = await adminRequest(config, 'GET', `/webhooks/attempts${cursor ? `?after=${cursor}` : ''}`);
+    if (!res.ok) return printResponse(res);
+    const page = (await res.json()) as { cursor: string; attempts: { attempted_at: string; type: string; session_id: string; webhook_id: string; http_status: number | null; latency_ms: number; error: string | null; url: string | null }[] };
+    for (const a of page.attempts) {
+      const outcome = a.http_status !== null ? `HTTP ${a.http_status}` : `failed: ${a.error}`;
+      process.stdout.write(`${a.attempted_at}  ${a.type.padEnd(17)} ${a.session_id}  ${a.webhook_id}  → ${a.url ?? '(no url)'}  ${outcome}  ${a.latency_ms} ms\n`);
+    }
+    cursor = page.cursor;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+async function trigger(config: Config, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { session: { type: 'string' }, project: { type: 'string', default: 'demo' } } });
+  const [type] = positionals;
+  if (!type) throw new UsageError('trigger needs a webhook type: ready_to_confirm, ready_to_capture, action_required, payment_finished, payment_refunded');
+  return printResponse(await adminRequest(config, 'POST', '/webhooks/trigger', { type, project: values.project, ...(values.session ? { session_id: values.session } : {}) }));
+}
+
+async function runWorker(config: Config): Promise<number> {
+  const runtime = await createRuntime(config, { startWorker: true });
+  process.stderr.write(`payrail worker ${runtime.worker.id} running (webhook delivery and timed jobs); Ctrl-C to stop\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  await runtime.close();
+  return 0;
 }
 
 async function runMigrations(config: Config): Promise<number> {
@@ -177,6 +257,14 @@ export async function main(argv: string[]): Promise<number> {
         return await call(config, rest);
       case 'project':
         return await project(config, rest);
+      case 'worker':
+        return await runWorker(config);
+      case 'clock':
+        return await clock(config, rest);
+      case 'webhooks':
+        return await webhooks(config, rest);
+      case 'trigger':
+        return await trigger(config, rest);
       case undefined:
       case 'help':
       case '--help':

@@ -22,6 +22,10 @@ export interface Config {
   /** The URL partners and payers reach this server at; used in banners and hosted-page links. */
   readonly publicUrl: string;
   readonly bodyLimitBytes: number;
+  /** Whether webhooks may target loopback/private/link-local addresses (default: only in sandbox mode). */
+  readonly webhookAllowPrivate: boolean;
+  /** Whether `serve` also runs the background worker (webhook delivery and timed jobs). */
+  readonly runWorker: boolean;
 }
 
 export class ConfigError extends Error {
@@ -60,6 +64,13 @@ function parseMasterKey(raw: string | undefined): Buffer | undefined {
   return key;
 }
 
+function parseBool(name: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  if (/^(false|0|no)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const mode = env['PAYRAIL_MODE'] || 'sandbox';
   if (mode !== 'sandbox' && mode !== 'live') {
@@ -92,5 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: logLevel as LogLevel,
     publicUrl,
     bodyLimitBytes: 64 * 1024,
+    webhookAllowPrivate: parseBool('PAYRAIL_WEBHOOK_ALLOW_PRIVATE', env['PAYRAIL_WEBHOOK_ALLOW_PRIVATE'], mode === 'sandbox'),
+    runWorker: parseBool('PAYRAIL_WORKER', env['PAYRAIL_WORKER'], true),
   });
 }

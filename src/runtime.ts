@@ -7,7 +7,9 @@ import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { migrate } from './db/migrate.js';
-import { purgeExpiredKeys } from './http/idempotency.repo.js';
+import { syncClock } from './clock/clock.service.js';
+import { housekeepingJobs, scheduleHousekeeping } from './jobs/housekeeping.js';
+import type { JobHandler } from './jobs/job-runner.js';
 import { loadKeyring } from './keys/keyring.js';
 import { resolveMasterKey } from './keys/master-key.js';
 import { loadServerKey } from './keys/server-key.js';
@@ -16,6 +18,7 @@ import { ProjectDirectory } from './projects/project-directory.js';
 import { OffsetClock, systemClock, type Clock } from './shared/clock.js';
 import { newId } from './shared/ids.js';
 import { readOrCreateSecretFile } from './shared/secret-file.js';
+import { createWorker, type Worker } from './worker.js';
 
 export const VERSION = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
 
@@ -40,6 +43,7 @@ export interface Runtime {
   readonly clock: Clock;
   readonly adminToken: string;
   readonly demo: { created: boolean; privateKeyPath: string } | undefined;
+  readonly worker: Worker;
   close(): Promise<void>;
 }
 
@@ -48,6 +52,10 @@ export interface RuntimeOptions {
   clock?: Clock;
   /** Override the PGlite directory (tests use memory://). */
   pgliteDir?: string;
+  /** Run the background worker (default: PAYRAIL_WORKER, true). */
+  startWorker?: boolean;
+  /** Extra job handlers (domain modules add theirs here). */
+  jobHandlers?: Iterable<[string, JobHandler]>;
 }
 
 /** config → database → migrations → keys → sandbox bootstrap → app. Used by `serve` and by the tests. */
@@ -65,14 +73,36 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     const serverKey = await loadServerKey(db, keyring, newId, clock.now());
     fs.writeFileSync(path.join(config.dataDir, 'payrail.public.pem'), serverKey.publicKeyPem);
     const adminToken = config.adminToken ?? readOrCreateSecretFile(path.join(config.dataDir, 'admin-token'), () => randomBytes(24).toString('base64url'));
-    const deps = { clock, ids: newId };
+    const deps = { clock, ids: newId, webhookAllowPrivate: config.webhookAllowPrivate };
     const demo = config.mode === 'sandbox' ? await ensureDemoProject(db, deps, config.dataDir) : undefined;
+    const sandboxClock = clock instanceof OffsetClock ? clock : undefined;
+    if (sandboxClock) await syncClock(db, sandboxClock);
     const projects = new ProjectDirectory(db);
-    const app = await buildApp({ db, clock, ids: newId, logger, projects, keyring, serverKey, adminToken, bodyLimitBytes: config.bodyLimitBytes, version: VERSION });
-    // Expired idempotency keys are purged hourly (they stay valid for 24 hours).
-    const purge = setInterval(() => void purgeExpiredKeys(db, clock.now()).catch((err: unknown) => logger.warn({ err }, 'idempotency purge failed')), 3600_000);
-    purge.unref();
-    timers.push(purge);
+    const jobHandlers = new Map<string, JobHandler>([...housekeepingJobs(db, clock), ...(opts.jobHandlers ?? [])]);
+    const worker = createWorker({ db, clock, serverKey, webhookAllowPrivate: config.webhookAllowPrivate, jobHandlers, log: logger });
+    await scheduleHousekeeping(db, clock);
+    const app = await buildApp({
+      db,
+      clock,
+      ids: newId,
+      logger,
+      projects,
+      keyring,
+      serverKey,
+      adminToken,
+      bodyLimitBytes: config.bodyLimitBytes,
+      version: VERSION,
+      worker,
+      sandboxClock,
+      webhookAllowPrivate: config.webhookAllowPrivate,
+    });
+    if (sandboxClock) {
+      // Another instance may move the shared sandbox clock; follow it within a second.
+      const follow = setInterval(() => void syncClock(db, sandboxClock).catch(() => undefined), 1000);
+      follow.unref();
+      timers.push(follow);
+    }
+    if (opts.startWorker ?? config.runWorker) worker.start();
     return {
       config,
       database,
@@ -80,9 +110,11 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       clock,
       adminToken,
       demo,
+      worker,
       async close() {
         timers.forEach(clearInterval);
         await app.close();
+        await worker.stop();
         await database.close();
       },
     };

@@ -12,6 +12,8 @@ export interface ProjectsTable {
   auto_confirm: boolean;
   allow_partial_refunds: boolean;
   api_version: 'v1' | 'v2';
+  webhook_max_attempts: ColumnType<number, number | undefined, number>;
+  webhook_max_age_seconds: ColumnType<number, number | undefined, number>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -78,6 +80,57 @@ export interface CardsTable {
   created_at: Timestamp;
 }
 
+export type WebhookType = 'ready_to_confirm' | 'ready_to_capture' | 'action_required' | 'payment_finished' | 'payment_refunded';
+export type WebhookState = 'pending' | 'delivered' | 'failed';
+
+export interface WebhooksTable {
+  id: string;
+  seq: ColumnType<string, never, never>;
+  project_id: BigIntId;
+  session_id: string;
+  type: WebhookType;
+  body: string;
+  state: WebhookState;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Timestamp;
+  cycle_started_at: Timestamp;
+  created_at: Timestamp;
+  delivered_at: Timestamp | null;
+  last_error: string | null;
+  locked_by: string | null;
+  locked_until: Timestamp | null;
+}
+
+export interface WebhookAttemptsTable {
+  id: ColumnType<string, never, never>;
+  webhook_id: string;
+  attempted_at: Timestamp;
+  url: string | null;
+  http_status: number | null;
+  latency_ms: number;
+  response_excerpt: string | null;
+  error: string | null;
+}
+
+export interface JobsTable {
+  id: ColumnType<string, never, never>;
+  kind: string;
+  payload: ColumnType<unknown, string, string>;
+  unique_key: string | null;
+  run_at: Timestamp;
+  attempts: ColumnType<number, number | undefined, number>;
+  max_attempts: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+  locked_by: string | null;
+  locked_until: Timestamp | null;
+  created_at: Timestamp;
+}
+
+export interface SandboxClockTable {
+  singleton: boolean;
+  offset_ms: BigIntId;
+}
+
 export interface Database {
   projects: ProjectsTable;
   project_keys: ProjectKeysTable;
@@ -87,6 +140,10 @@ export interface Database {
   data_keys: DataKeysTable;
   server_keys: ServerKeysTable;
   cards: CardsTable;
+  webhooks: WebhooksTable;
+  webhook_attempts: WebhookAttemptsTable;
+  jobs: JobsTable;
+  sandbox_clock: SandboxClockTable;
 }
 
 export type ProjectRow = Selectable<ProjectsTable>;

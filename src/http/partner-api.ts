@@ -38,6 +38,8 @@ export interface PartnerApiDeps {
   readonly db: Db;
   readonly clock: Clock;
   readonly projects: ProjectDirectory;
+  /** Called after each committed call: wakes the worker for webhooks and jobs the call queued. */
+  readonly afterCommit?: () => void;
 }
 
 declare module 'fastify' {
@@ -71,12 +73,14 @@ async function authenticate(deps: PartnerApiDeps, req: FastifyRequest): Promise<
 }
 
 async function execute(deps: PartnerApiDeps, method: ApiMethod, ctx: MethodContext, body: unknown, afterRun?: (tx: Tx, body: string) => Promise<void>): Promise<string> {
-  return deps.db.transaction().execute(async (tx) => {
+  const out = await deps.db.transaction().execute(async (tx) => {
     const payload = await method.run(tx, ctx, body);
-    const out = JSON.stringify({ status: 'ok', ...payload });
-    if (afterRun) await afterRun(tx, out);
-    return out;
+    const text = JSON.stringify({ status: 'ok', ...payload });
+    if (afterRun) await afterRun(tx, text);
+    return text;
   });
+  deps.afterCommit?.();
+  return out;
 }
 
 async function handle(deps: PartnerApiDeps, method: ApiMethod, version: ApiVersion, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {

@@ -7,6 +7,9 @@ export interface ProjectSettings {
   readonly autoConfirm: boolean;
   readonly allowPartialRefunds: boolean;
   readonly apiVersion: 'v1' | 'v2';
+  /** Webhook retry schedule: at most this many attempts, within this many seconds of the first. */
+  readonly webhookMaxAttempts: number;
+  readonly webhookMaxAgeSeconds: number;
 }
 
 export interface Project extends ProjectSettings {
@@ -32,6 +35,8 @@ export function toProject(row: ProjectRow): Project {
     autoConfirm: row.auto_confirm,
     allowPartialRefunds: row.allow_partial_refunds,
     apiVersion: row.api_version,
+    webhookMaxAttempts: row.webhook_max_attempts,
+    webhookMaxAgeSeconds: row.webhook_max_age_seconds,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -67,6 +72,8 @@ export async function insertProject(tx: Tx, name: string, settings: ProjectSetti
       auto_confirm: settings.autoConfirm,
       allow_partial_refunds: settings.allowPartialRefunds,
       api_version: settings.apiVersion,
+      webhook_max_attempts: settings.webhookMaxAttempts,
+      webhook_max_age_seconds: settings.webhookMaxAgeSeconds,
       created_at: now,
       updated_at: now,
     })
@@ -84,6 +91,8 @@ export async function updateProjectSettings(tx: Tx, id: string, settings: Projec
       auto_confirm: settings.autoConfirm,
       allow_partial_refunds: settings.allowPartialRefunds,
       api_version: settings.apiVersion,
+      webhook_max_attempts: settings.webhookMaxAttempts,
+      webhook_max_age_seconds: settings.webhookMaxAgeSeconds,
       updated_at: now,
     })
     .where('id', '=', id)

@@ -9,6 +9,8 @@ export const SettingsPatch = Type.Object(
     auto_confirm: Type.Optional(Type.Boolean()),
     allow_partial_refunds: Type.Optional(Type.Boolean()),
     api_version: Type.Optional(Type.Union([Type.Literal('v1'), Type.Literal('v2')], { errorMessage: 'must be "v1" or "v2"' })),
+    webhook_max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, errorMessage: 'must be an integer from 1 to 100' })),
+    webhook_max_age_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 2592000, errorMessage: 'must be an integer from 1 to 2592000 (30 days)' })),
   },
   { title: 'ProjectSettings' },
 );
@@ -37,6 +39,8 @@ export function settingsFromWire(patch: SettingsPatch | undefined): Partial<Proj
   if (patch.auto_confirm !== undefined) out.autoConfirm = patch.auto_confirm;
   if (patch.allow_partial_refunds !== undefined) out.allowPartialRefunds = patch.allow_partial_refunds;
   if (patch.api_version !== undefined) out.apiVersion = patch.api_version;
+  if (patch.webhook_max_attempts !== undefined) out.webhookMaxAttempts = patch.webhook_max_attempts;
+  if (patch.webhook_max_age_seconds !== undefined) out.webhookMaxAgeSeconds = patch.webhook_max_age_seconds;
   return out;
 }
 
@@ -53,6 +57,8 @@ export function renderProject(view: ProjectView) {
       auto_confirm: p.autoConfirm,
       allow_partial_refunds: p.allowPartialRefunds,
       api_version: p.apiVersion,
+      webhook_max_attempts: p.webhookMaxAttempts,
+      webhook_max_age_seconds: p.webhookMaxAgeSeconds,
     },
     keys: view.keys.map(renderKey),
     created_at: formatTimestamp(p.createdAt),

@@ -2,6 +2,7 @@ import type { Db } from '../db/database.js';
 import type { Clock } from '../shared/clock.js';
 import { ApiError, invalidRequest } from '../shared/errors.js';
 import type { IdGenerator } from '../shared/ids.js';
+import { checkWebhookUrl, WebhookUrlError } from '../webhooks/address-policy.js';
 import { parsePublicKey } from './public-key.js';
 import {
   bumpProjectsVersion,
@@ -20,6 +21,8 @@ import {
 export interface ProjectDeps {
   readonly clock: Clock;
   readonly ids: IdGenerator;
+  /** PAYRAIL_WEBHOOK_ALLOW_PRIVATE: whether webhook URLs may point at private addresses. */
+  readonly webhookAllowPrivate: boolean;
 }
 
 export interface ProjectView {
@@ -27,20 +30,24 @@ export interface ProjectView {
   readonly keys: readonly ProjectKey[];
 }
 
-export const DEFAULT_SETTINGS: ProjectSettings = { webhookUrl: null, autoConfirm: false, allowPartialRefunds: false, apiVersion: 'v1' };
+export const DEFAULT_SETTINGS: ProjectSettings = {
+  webhookUrl: null,
+  autoConfirm: false,
+  allowPartialRefunds: false,
+  apiVersion: 'v1',
+  webhookMaxAttempts: 12,
+  webhookMaxAgeSeconds: 1800,
+};
 
 const notFound = (name: string) => new ApiError('not_found', `project "${name}" does not exist`);
 
-function checkWebhookUrl(url: string | null): void {
-  if (url === null) return;
-  let parsed: URL;
+async function validateWebhookUrl(deps: ProjectDeps, url: string | null | undefined): Promise<void> {
+  if (url === null || url === undefined) return;
   try {
-    parsed = new URL(url);
-  } catch {
-    throw invalidRequest('settings.webhook_url must be an absolute http(s) URL');
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw invalidRequest(`settings.webhook_url must use http or https, got ${parsed.protocol.replace(':', '')}`);
+    await checkWebhookUrl(url, deps.webhookAllowPrivate);
+  } catch (err) {
+    if (err instanceof WebhookUrlError) throw invalidRequest(`settings.${err.message}`);
+    throw err;
   }
 }
 
@@ -51,7 +58,7 @@ export async function createProject(
 ): Promise<ProjectView> {
   const parsed = parsePublicKey(input.publicKeyPem);
   const settings = { ...DEFAULT_SETTINGS, ...input.settings };
-  checkWebhookUrl(settings.webhookUrl);
+  await validateWebhookUrl(deps, settings.webhookUrl);
   const now = deps.clock.now();
   return db.transaction().execute(async (tx) => {
     const project = await insertProject(tx, input.name, settings, now);
@@ -69,7 +76,7 @@ export async function showProject(db: Db, name: string): Promise<ProjectView> {
 }
 
 export async function updateProject(db: Db, deps: ProjectDeps, name: string, patch: Partial<ProjectSettings>): Promise<ProjectView> {
-  if (patch.webhookUrl !== undefined) checkWebhookUrl(patch.webhookUrl);
+  await validateWebhookUrl(deps, patch.webhookUrl);
   return db.transaction().execute(async (tx) => {
     const current = await lockProjectByName(tx, name);
     if (!current) throw notFound(name);

@@ -1,0 +1,87 @@
+import { sql } from 'kysely';
+import type { Queryable, Tx } from '../db/database.js';
+
+export interface NewJob {
+  readonly kind: string;
+  readonly payload: unknown;
+  readonly runAt: Date;
+  /** At most one job per key may exist; a second enqueue with the same key is ignored. */
+  readonly uniqueKey?: string;
+  readonly maxAttempts?: number;
+}
+
+export interface Job {
+  readonly id: string;
+  readonly kind: string;
+  readonly payload: unknown;
+  readonly runAt: Date;
+  readonly attempts: number;
+  readonly maxAttempts: number;
+  readonly uniqueKey: string | null;
+}
+
+/** Enqueued inside the caller's transaction, so timed work exists exactly when the state that needs it does. */
+export async function enqueueJob(tx: Queryable, job: NewJob, now: Date): Promise<boolean> {
+  const res = await tx
+    .insertInto('jobs')
+    .values({
+      kind: job.kind,
+      payload: JSON.stringify(job.payload ?? null),
+      unique_key: job.uniqueKey ?? null,
+      run_at: job.runAt,
+      max_attempts: job.maxAttempts ?? 10,
+      created_at: now,
+    })
+    .onConflict((oc) => oc.column('unique_key').doNothing())
+    .executeTakeFirst();
+  return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+export async function cancelJob(tx: Tx, uniqueKey: string): Promise<void> {
+  await tx.deleteFrom('jobs').where('unique_key', '=', uniqueKey).execute();
+}
+
+/** Claims due jobs, oldest run_at first, with FOR UPDATE SKIP LOCKED and a lease on the database's clock. */
+export async function claimDueJobs(db: Queryable, worker: string, now: Date, limit: number, leaseSeconds: number): Promise<Job[]> {
+  const res = await sql<{ id: string; kind: string; payload: unknown; run_at: Date; attempts: number; max_attempts: number; unique_key: string | null }>`
+    WITH due AS (
+      SELECT id FROM jobs
+      WHERE run_at <= ${now} AND attempts < max_attempts
+        AND (locked_until IS NULL OR locked_until < clock_timestamp())
+      ORDER BY run_at, id
+      LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED
+    )
+    UPDATE jobs j SET locked_by = ${worker}, locked_until = clock_timestamp() + make_interval(secs => ${leaseSeconds}), attempts = j.attempts + 1
+    FROM due WHERE j.id = due.id
+    RETURNING j.id, j.kind, j.payload, j.run_at, j.attempts, j.max_attempts, j.unique_key`.execute(db);
+  return res.rows
+    .map((r) => ({ id: String(r.id), kind: r.kind, payload: r.payload, runAt: new Date(r.run_at), attempts: r.attempts, maxAttempts: r.max_attempts, uniqueKey: r.unique_key }))
+    .sort((a, b) => a.runAt.getTime() - b.runAt.getTime() || Number(a.id) - Number(b.id));
+}
+
+export async function completeJob(tx: Queryable, worker: string, id: string): Promise<void> {
+  await tx.deleteFrom('jobs').where('id', '=', id).where('locked_by', '=', worker).execute();
+}
+
+/**
+ * A failed run is retried after 2^attempts seconds (capped at an hour), computed in the same UPDATE
+ * from the job's own attempt count; once attempts reach max_attempts the row stays, with its last
+ * error, for an operator to see. run_at moves on the sandbox-aware clock (`now`).
+ */
+export async function failJob(db: Queryable, worker: string, id: string, error: string, now: Date): Promise<void> {
+  await sql`
+    UPDATE jobs SET last_error = ${error.slice(0, 2000)}, locked_by = NULL, locked_until = NULL,
+      run_at = ${now}::timestamptz + make_interval(secs => least(power(2, attempts), 3600))
+    WHERE id = ${id} AND locked_by = ${worker}`.execute(db);
+}
+
+export async function nextJobDueAfter(db: Queryable, now: Date): Promise<Date | undefined> {
+  const row = await db
+    .selectFrom('jobs')
+    .select((eb) => eb.fn.min('run_at').as('at'))
+    .where('run_at', '>', now)
+    .whereRef('attempts', '<', 'max_attempts')
+    .executeTakeFirst();
+  return row?.at ? new Date(row.at as unknown as string | Date) : undefined;
+}
