@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { loadConfig } from '../../src/config.js';
-import { REDACT, createRuntime, type Runtime } from '../../src/runtime.js';
+import { REDACT, createRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime.js';
 import { OffsetClock } from '../../src/shared/clock.js';
 import { freshDatabase, type TestDatabase } from './test-db.js';
 
@@ -52,7 +52,9 @@ export function newKeyPair(): { publicPem: string; privateKey: KeyObject } {
   return { publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), privateKey };
 }
 
-export async function startHarness(opts: { env?: Record<string, string>; database?: TestDatabase } = {}): Promise<Harness> {
+export async function startHarness(
+  opts: { env?: Record<string, string>; database?: TestDatabase; runtime?: Pick<RuntimeOptions, 'jobHandlers' | 'startWorker'> } = {},
+): Promise<Harness> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'payrail-test-'));
   const db = opts.database ?? (await freshDatabase());
   const config = loadConfig({ PAYRAIL_DATA_DIR: dataDir, LOG_LEVEL: 'info', ...(db.url ? { DATABASE_URL: db.url } : {}), ...opts.env });
@@ -65,7 +67,7 @@ export async function startHarness(opts: { env?: Record<string, string>; databas
   });
   const logger = pino({ level: 'info', redact: { paths: REDACT, censor: '[redacted]' } }, sink);
   const clock = new OffsetClock();
-  const runtime = await createRuntime(config, { logger, clock, pgliteDir: db.url ? undefined : 'memory://' });
+  const runtime = await createRuntime(config, { logger, clock, pgliteDir: db.url ? undefined : 'memory://', ...opts.runtime });
   const demoKeyPath = path.join(dataDir, 'demo.private.pem');
   const demoKey = createPrivateKey(fs.readFileSync(demoKeyPath));
   const wrap = (res: { statusCode: number; body: string; headers: Record<string, unknown> }): Reply => ({

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { enqueueJob, type Job } from '../src/jobs/job.repo.js';
+import { startHarness, type Harness } from './helpers/harness.js';
+
+// Timed work runs on the job table and the injected clock: moving the sandbox clock runs due jobs
+// at once, in time order, at their own clock times.
+const ran: { kind: string; payload: unknown; at: number }[] = [];
+let failuresLeft = 2;
+let h: Harness;
+
+before(async () => {
+  h = await startHarness({
+    runtime: {
+      jobHandlers: [
+        ['record', async (job: Job) => void ran.push({ kind: 'record', payload: job.payload, at: h.clock.now().getTime() })],
+        [
+          'flaky',
+          async (job: Job) => {
+            if (failuresLeft-- > 0) throw new Error('not yet');
+            ran.push({ kind: 'flaky', payload: job.attempts, at: h.clock.now().getTime() });
+          },
+        ],
+      ],
+    },
+  });
+});
+after(async () => h.close());
+
+const enqueue = (kind: string, payload: unknown, inMs: number, uniqueKey?: string) =>
+  enqueueJob(h.runtime.database.db, { kind, payload, runAt: new Date(h.clock.now().getTime() + inMs), ...(uniqueKey ? { uniqueKey } : {}) }, h.clock.now());
+
+test('advancing the clock runs due jobs in time order, each at its own time', async () => {
+  const t0 = h.clock.now().getTime();
+  await enqueue('record', 'confirm timeout', 240 * 60_000);
+  await enqueue('record', '3ds timeout', 60 * 60_000);
+  await enqueue('record', 'hold expiry', 5 * 86_400_000);
+  const res = await h.admin('POST', '/clock/advance', { seconds: 5 * 3600 });
+  assert.equal(res.statusCode, 200, res.body);
+  assert.deepEqual(ran.map((r) => r.payload), ['3ds timeout', 'confirm timeout']);
+  assert.ok(Math.abs(ran[0]!.at - (t0 + 60 * 60_000)) < 5_000, 'ran at minute 60');
+  assert.ok(Math.abs(ran[1]!.at - (t0 + 240 * 60_000)) < 5_000, 'ran at minute 240');
+  await h.admin('POST', '/clock/advance', { seconds: 5 * 86_400 });
+  assert.deepEqual(ran.map((r) => r.payload), ['3ds timeout', 'confirm timeout', 'hold expiry']);
+  const left = await h.runtime.database.db.selectFrom('jobs').select('kind').where('kind', '=', 'record').execute();
+  assert.deepEqual(left, [], 'finished jobs are removed');
+});
+
+test('a unique key queues a job once', async () => {
+  assert.equal(await enqueue('record', 'a', 1000, 'session:ps_1:confirm_timeout'), true);
+  assert.equal(await enqueue('record', 'b', 1000, 'session:ps_1:confirm_timeout'), false);
+  await h.admin('POST', '/clock/advance', { seconds: 2 });
+  assert.equal(ran.filter((r) => r.payload === 'a' || r.payload === 'b').length, 1);
+});
+
+test('a failing job is retried with growing backoff until it succeeds', async () => {
+  await enqueue('flaky', null, 0);
+  await h.admin('POST', '/clock/advance', { seconds: 60 });
+  const done = ran.filter((r) => r.kind === 'flaky');
+  assert.equal(done.length, 1);
+  assert.equal(done[0]!.payload, 3, 'succeeded on the third attempt');
+});
+
+test('a job with no handler stays with its error for an operator to see', async () => {
+  await enqueue('nobody-handles-this', {}, 0);
+  await h.admin('POST', '/clock/advance', { seconds: 1 });
+  const row = await h.runtime.database.db.selectFrom('jobs').selectAll().where('kind', '=', 'nobody-handles-this').executeTakeFirstOrThrow();
+  assert.equal(row.last_error, 'no handler for job kind "nobody-handles-this"');
+  assert.ok(row.attempts >= 1);
+});
