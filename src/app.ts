@@ -12,7 +12,9 @@ import type { Keyring } from './keys/keyring.js';
 import type { ServerKey } from './keys/server-key.js';
 import type { ProjectDirectory } from './projects/project-directory.js';
 import { projectAdminRoutes } from './projects/project.routes.js';
+import { paymentMethods } from './payments/payment.routes.js';
 import { sessionMethods } from './sessions/session.routes.js';
+import { threeDsRoutes } from './web/three-ds.routes.js';
 import { clockAdminRoutes } from './clock/clock.routes.js';
 import type { Clock, OffsetClock } from './shared/clock.js';
 import { webhookAdminRoutes } from './webhooks/webhook.routes.js';
@@ -48,8 +50,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'headers' ? () => true : compile(schema)));
   // Responses are serialised by the handlers (the exact bytes are signed or replayed); schemas only document them.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // On shutdown, answers to requests still in flight close their connection: a keep-alive client
+  // must not hold the server open after its last answer.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+    app.server.closeIdleConnections();
+  });
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
+    if (closing) reply.header('connection', 'close');
   });
   installRawBodyParser(app, deps.bodyLimitBytes);
   installErrorHandling(app);
@@ -67,7 +77,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   opsRoutes(app, { db: deps.db, serverPublicKeyPem: deps.serverKey.publicKeyPem });
-  registerPartnerApi(app, { ...deps, afterCommit: () => deps.worker.nudge() }, sessionMethods(deps));
+  registerPartnerApi(app, { ...deps, afterCommit: () => deps.worker.nudge() }, [...sessionMethods(deps), ...paymentMethods(deps)]);
+  threeDsRoutes(app, deps);
   await app.register(
     async (admin) => {
       admin.addHook('preValidation', adminAuth(deps.adminToken));

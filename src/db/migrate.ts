@@ -43,6 +43,8 @@ export async function migrate(db: Db): Promise<string[]> {
  * Splits a migration into statements (PGlite runs one statement per query). Understands -- and
  * /* comments, quoted strings and identifiers, and $tag$ dollar quoting, so a `;` inside them stays.
  */
+const DOLLAR_TAG = /^\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/;
+
 export function splitStatements(text: string): string[] {
   const out: string[] = [];
   let start = 0;
@@ -60,8 +62,8 @@ export function splitStatements(text: string): string[] {
       let j = i + 1;
       while (j < text.length && !(text[j] === c && text[j + 1] !== c)) j += text[j] === c ? 2 : 1;
       i = j + 1;
-    } else if (c === '$' && /^\$[A-Za-z_]*\$/.test(rest)) {
-      const tag = /^\$[A-Za-z_]*\$/.exec(rest)![0];
+    } else if (c === '$' && DOLLAR_TAG.test(rest)) {
+      const tag = DOLLAR_TAG.exec(rest)![0];
       const end = text.indexOf(tag, i + tag.length);
       i = end < 0 ? text.length : end + tag.length;
     } else if (c === ';') {
@@ -73,5 +75,5 @@ export function splitStatements(text: string): string[] {
     }
   }
   out.push(text.slice(start));
-  return out.map((s) => s.trim()).filter((s) => s.replace(/--[^\n]*/g, '').trim().length > 0);
+  return out.map((s) => s.trim()).filter((s) => s.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '').trim().length > 0);
 }

@@ -53,6 +53,10 @@ export function describeValidationError(errors: readonly ErrorObject[] | null | 
   const err = errors?.[0];
   if (!err) return `${root} is invalid`;
   const path = fieldPath(err.instancePath);
+  // A union (anyOf/oneOf) reports its first branch's error first; the union's own sentence is better.
+  const union = errors.find((e) => (e.keyword === 'anyOf' || e.keyword === 'oneOf') && e.instancePath === err.instancePath);
+  const unionMessage = (union?.parentSchema as { errorMessage?: string } | undefined)?.errorMessage;
+  if (unionMessage) return `${path || root} ${unionMessage}`;
   const parent = err.parentSchema as { errorMessage?: string } | undefined;
   switch (err.keyword) {
     case 'required':

@@ -11,6 +11,11 @@ export interface ParsedPublicKey {
 
 /** Parses a partner's public key once; requests are then verified against the cached KeyObject. */
 export function parsePublicKey(pem: string, field = 'public_key'): ParsedPublicKey {
+  // createPublicKey() would quietly derive the public half of a private key: a partner who pasted
+  // the wrong file must hear so, not have their private key stored.
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
+    throw invalidRequest(`${field} is a private key; send only the public key (openssl pkey -in private.pem -pubout)`);
+  }
   let key: KeyObject;
   try {
     key = createPublicKey(pem);
