@@ -68,10 +68,11 @@ describe('delivery', () => {
     await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual(rx.received.slice(start).map((r) => r.json.type), ['ready_to_confirm'], 'the second webhook waits behind the failing first');
 
-    await advance(10);
-    await advance(20);
+    // Gaps are 10 s and 20 s, each ±10 %: by +12 s the second attempt has run, by +37 s the third.
+    await advance(12);
+    await advance(25);
     rx.respond = () => ({ status: 200 });
-    await advance(40);
+    await advance(60);
     const types = rx.received.slice(start).map((r) => r.json.type);
     assert.deepEqual(types, ['ready_to_confirm', 'ready_to_confirm', 'ready_to_confirm', 'ready_to_confirm', 'payment_finished']);
     const entries = await log(first.session_id);
@@ -216,7 +217,7 @@ describe('outbox', () => {
     const session = await getSession(db, project, sessionId);
     await assert.rejects(
       db.transaction().execute(async (tx) => {
-        await enqueueWebhook(tx, { ids: (p) => `${p}_rollback` }, project, session, 'payment_finished', new Date());
+        await enqueueWebhook(tx, { ids: (p) => `${p}_rollback` }, project, { session, payments: [], refunds: [] }, 'payment_finished', new Date());
         throw new Error('the state change failed');
       }),
       /the state change failed/,

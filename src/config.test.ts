@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { ConfigError, loadConfig } from './config.js';
+
+const HEX_KEY = 'ab'.repeat(32);
+
+function fails(env: Record<string, string>, message: string): void {
+  assert.throws(
+    () => loadConfig(env),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
+      assert.equal(err.name, 'ConfigError');
+      assert.equal(err.message, message);
+      return true;
+    },
+  );
+}
+
+describe('loadConfig defaults', () => {
+  test('an empty environment is a local sandbox on 127.0.0.1:8131 with PGlite in ./.payrail', () => {
+    const config = loadConfig({});
+    assert.deepEqual(config, {
+      port: 8131,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      dataDir: path.resolve('./.payrail'),
+      adminToken: undefined,
+      mode: 'sandbox',
+      masterKey: undefined,
+      logLevel: 'info',
+      publicUrl: 'http://127.0.0.1:8131',
+      bodyLimitBytes: 65536,
+      webhookAllowPrivate: true,
+      runWorker: true,
+    });
+    assert.ok(Object.isFrozen(config));
+  });
+
+  test('reads only the env it is given, not process.env', () => {
+    const saved = process.env['PORT'];
+    process.env['PORT'] = 'not-a-port';
+    try {
+      assert.equal(loadConfig({}).port, 8131);
+    } finally {
+      if (saved === undefined) delete process.env['PORT'];
+      else process.env['PORT'] = saved;
+    }
+  });
+
+  test('empty strings count as unset', () => {
+    const config = loadConfig({ PORT: '', PAYRAIL_MODE: '', LOG_LEVEL: '', DATABASE_URL: '', PAYRAIL_MASTER_KEY: '', PAYRAIL_ADMIN_TOKEN: '', HOST: '' });
+    assert.equal(config.port, 8131);
+    assert.equal(config.mode, 'sandbox');
+    assert.equal(config.logLevel, 'info');
+    assert.equal(config.databaseUrl, undefined);
+    assert.equal(config.masterKey, undefined);
+    assert.equal(config.adminToken, undefined);
+    assert.equal(config.host, '127.0.0.1');
+  });
+});
+
+describe('loadConfig values', () => {
+  test('every setting is read and typed', () => {
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'postgresql://u:p@db:5432/payrail',
+      PAYRAIL_DATA_DIR: '/var/lib/payrail',
+      PAYRAIL_ADMIN_TOKEN: 't'.repeat(16),
+      PAYRAIL_MODE: 'live',
+      PAYRAIL_MASTER_KEY: HEX_KEY,
+      LOG_LEVEL: 'warn',
+      PAYRAIL_PUBLIC_URL: 'https://pay.example.com///',
+    });
+    assert.equal(config.port, 0);
+    assert.equal(config.host, '0.0.0.0');
+    assert.equal(config.databaseUrl, 'postgresql://u:p@db:5432/payrail');
+    assert.equal(config.dataDir, '/var/lib/payrail');
+    assert.equal(config.adminToken, 'tttttttttttttttt');
+    assert.equal(config.mode, 'live');
+    assert.deepEqual(config.masterKey, Buffer.from(HEX_KEY, 'hex'));
+    assert.equal(config.logLevel, 'warn');
+    assert.equal(config.publicUrl, 'https://pay.example.com');
+    assert.equal(config.webhookAllowPrivate, false, 'live mode refuses private webhook targets by default');
+  });
+
+  test('the master key may be base64 as well as hex', () => {
+    const raw = Buffer.alloc(32, 7);
+    assert.deepEqual(loadConfig({ PAYRAIL_MASTER_KEY: raw.toString('base64') }).masterKey, raw);
+    assert.deepEqual(loadConfig({ PAYRAIL_MASTER_KEY: HEX_KEY.toUpperCase() }).masterKey, Buffer.from(HEX_KEY, 'hex'));
+  });
+
+  test('an IPv6 host is bracketed in the default public URL', () => {
+    assert.equal(loadConfig({ HOST: '::1', PORT: '9000' }).publicUrl, 'http://[::1]:9000');
+  });
+
+  test('65535 is the highest port', () => {
+    assert.equal(loadConfig({ PORT: '65535' }).port, 65535);
+  });
+});
+
+describe('loadConfig refuses bad values with a message naming the variable', () => {
+  const cases: [string, Record<string, string>, string][] = [
+    ['PORT=abc', { PORT: 'abc' }, 'PORT must be a whole number from 0 to 65535, got "abc"'],
+    ['PORT=70000', { PORT: '70000' }, 'PORT must be a whole number from 0 to 65535, got "70000"'],
+    ['PORT=-1', { PORT: '-1' }, 'PORT must be a whole number from 0 to 65535, got "-1"'],
+    ['PORT=80.5', { PORT: '80.5' }, 'PORT must be a whole number from 0 to 65535, got "80.5"'],
+    ['PAYRAIL_MODE=prod', { PAYRAIL_MODE: 'prod' }, 'PAYRAIL_MODE must be "sandbox" or "live", got "prod"'],
+    ['DATABASE_URL=mysql://x', { DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must start with postgres:// or postgresql://, got "mysql://"'],
+    ['DATABASE_URL not a URL', { DATABASE_URL: 'localhost:5432/db' }, 'DATABASE_URL must start with postgres:// or postgresql://, got "localhost://"'],
+    ['DATABASE_URL unparsable', { DATABASE_URL: 'not a url' }, 'DATABASE_URL must be a URL like postgres://user:password@host:5432/dbname'],
+    [
+      'PAYRAIL_MASTER_KEY too short',
+      { PAYRAIL_MASTER_KEY: 'abcd' },
+      'PAYRAIL_MASTER_KEY must be 32 bytes, as 64 hex characters or base64 (openssl rand -hex 32)',
+    ],
+    [
+      'PAYRAIL_MASTER_KEY of 63 hex characters',
+      { PAYRAIL_MASTER_KEY: HEX_KEY.slice(1) },
+      'PAYRAIL_MASTER_KEY must be 32 bytes, as 64 hex characters or base64 (openssl rand -hex 32)',
+    ],
+    ['live mode without a master key', { PAYRAIL_MODE: 'live' }, 'PAYRAIL_MASTER_KEY is required in live mode (generate one with: openssl rand -hex 32)'],
+    ['a short admin token', { PAYRAIL_ADMIN_TOKEN: 'short' }, 'PAYRAIL_ADMIN_TOKEN must be at least 16 characters long'],
+    ['an admin token of 15 characters', { PAYRAIL_ADMIN_TOKEN: 'x'.repeat(15) }, 'PAYRAIL_ADMIN_TOKEN must be at least 16 characters long'],
+    ['LOG_LEVEL=verbose', { LOG_LEVEL: 'verbose' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
+    ['PAYRAIL_PUBLIC_URL not a URL', { PAYRAIL_PUBLIC_URL: 'pay.example.com' }, 'PAYRAIL_PUBLIC_URL must be a URL, got "pay.example.com"'],
+  ];
+  for (const [name, env, message] of cases) {
+    test(name, () => fails(env, message));
+  }
+});
