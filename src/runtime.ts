@@ -10,6 +10,8 @@ import { migrate } from './db/migrate.js';
 import { syncClock } from './clock/clock.service.js';
 import { housekeepingJobs, scheduleHousekeeping } from './jobs/housekeeping.js';
 import type { JobHandler } from './jobs/job-runner.js';
+import { paymentJobHandlers } from './payments/payment.jobs.js';
+import { SandboxCardProcessor } from './processors/sandbox-card-processor.js';
 import { loadKeyring } from './keys/keyring.js';
 import { resolveMasterKey } from './keys/master-key.js';
 import { loadServerKey } from './keys/server-key.js';
@@ -78,7 +80,12 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     const sandboxClock = clock instanceof OffsetClock ? clock : undefined;
     if (sandboxClock) await syncClock(db, sandboxClock);
     const projects = new ProjectDirectory(db);
-    const jobHandlers = new Map<string, JobHandler>([...housekeepingJobs(db, clock), ...(opts.jobHandlers ?? [])]);
+    const processor = new SandboxCardProcessor(db);
+    const jobHandlers = new Map<string, JobHandler>([
+      ...housekeepingJobs(db, clock),
+      ...paymentJobHandlers({ db, clock, ids: newId, keyring, processor, publicUrl: config.publicUrl }),
+      ...(opts.jobHandlers ?? []),
+    ]);
     const worker = createWorker({ db, clock, serverKey, webhookAllowPrivate: config.webhookAllowPrivate, jobHandlers, log: logger });
     await scheduleHousekeeping(db, clock);
     const app = await buildApp({

@@ -39,7 +39,8 @@ export function createWorker(deps: WorkerDeps, opts: { maxInFlight?: number; pol
     { db: deps.db, clock: deps.clock, serverKey: deps.serverKey, allowPrivate: deps.webhookAllowPrivate, log: deps.log },
     { workerId: id, ...(opts.maxInFlight ? { maxInFlight: opts.maxInFlight } : {}), ...(opts.pollMs ? { pollMs: opts.pollMs } : {}) },
   );
-  const jobs = new JobRunner({ db: deps.db, clock: deps.clock, handlers: deps.jobHandlers, log: deps.log }, { workerId: id });
+  // A job that ran may have queued webhooks: deliver them now rather than at the next poll.
+  const jobs = new JobRunner({ db: deps.db, clock: deps.clock, handlers: deps.jobHandlers, log: deps.log, afterRun: () => deliveries.nudge() }, { workerId: id });
   return {
     id,
     start() {

@@ -14,6 +14,7 @@ export interface ProjectsTable {
   api_version: 'v1' | 'v2';
   webhook_max_attempts: ColumnType<number, number | undefined, number>;
   webhook_max_age_seconds: ColumnType<number, number | undefined, number>;
+  hold_period_seconds: ColumnType<number, number | undefined, number>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -43,6 +44,7 @@ export interface SessionsTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   finished_at: Timestamp | null;
+  cancelled_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface IdempotencyKeysTable {
@@ -131,6 +133,60 @@ export interface SandboxClockTable {
   offset_ms: BigIntId;
 }
 
+type Json<T = unknown> = ColumnType<T, string | null, string | null>;
+type Money = ColumnType<string, number | string, number | string>;
+
+export interface PaymentsTable {
+  id: string;
+  session_id: string;
+  project_id: BigIntId;
+  stage: string;
+  amount: Money;
+  currency: string;
+  captured_amount: ColumnType<string, number | string | undefined, number | string>;
+  refunded_amount: ColumnType<string, number | string | undefined, number | string>;
+  hold: boolean;
+  payment_details: ColumnType<unknown, string, string>;
+  customer: Json;
+  participant_details: Json;
+  payment_options: Json;
+  metadata: Json;
+  card_checked: ColumnType<boolean, boolean | undefined, boolean>;
+  transaction_info: Json;
+  customer_interaction: Json;
+  tds_id: string | null;
+  tds_result: 'confirmed' | 'failed' | null;
+  capture_amount: ColumnType<string | null, number | null | undefined, number | null>;
+  error_code: string | null;
+  error_description: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
+export interface RefundsTable {
+  id: string;
+  payment_id: string;
+  session_id: string;
+  project_id: BigIntId;
+  status: 'in_progress' | 'accepted' | 'declined' | 'error';
+  amount: Money;
+  currency: string;
+  is_chargeback: ColumnType<boolean, boolean | undefined, boolean>;
+  metadata: Json;
+  error_code: string | null;
+  error_description: string | null;
+  created_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
+export interface SandboxProcessorOpsTable {
+  operation_id: string;
+  kind: string;
+  result: ColumnType<unknown, string, string>;
+  created_at: Timestamp;
+}
+
 export interface Database {
   projects: ProjectsTable;
   project_keys: ProjectKeysTable;
@@ -144,6 +200,9 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   jobs: JobsTable;
   sandbox_clock: SandboxClockTable;
+  payments: PaymentsTable;
+  refunds: RefundsTable;
+  sandbox_processor_ops: SandboxProcessorOpsTable;
 }
 
 export type ProjectRow = Selectable<ProjectsTable>;

@@ -10,6 +10,8 @@ export interface JobRunnerDeps {
   readonly clock: Clock;
   readonly handlers: ReadonlyMap<string, JobHandler>;
   readonly log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  /** Called after each batch that ran at least one job. */
+  readonly afterRun?: () => void;
 }
 
 /**
@@ -69,6 +71,7 @@ export class JobRunner {
         await failJob(this.#deps.db, this.#id, job.id, (err as Error).message ?? String(err), this.#deps.clock.now());
       }
     }
+    if (jobs.length > 0) this.#deps.afterRun?.();
     return jobs.length;
   }
 

@@ -10,6 +10,8 @@ export interface ProjectSettings {
   /** Webhook retry schedule: at most this many attempts, within this many seconds of the first. */
   readonly webhookMaxAttempts: number;
   readonly webhookMaxAgeSeconds: number;
+  /** How long a hold waits for capture before it is released. */
+  readonly holdPeriodSeconds: number;
 }
 
 export interface Project extends ProjectSettings {
@@ -37,6 +39,7 @@ export function toProject(row: ProjectRow): Project {
     apiVersion: row.api_version,
     webhookMaxAttempts: row.webhook_max_attempts,
     webhookMaxAgeSeconds: row.webhook_max_age_seconds,
+    holdPeriodSeconds: row.hold_period_seconds,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -50,6 +53,11 @@ function toProjectKey(row: ProjectKeyRow): ProjectKey {
     fingerprint: row.fingerprint,
     createdAt: row.created_at,
   };
+}
+
+export async function findProjectById(db: Queryable, id: string): Promise<Project | undefined> {
+  const row = await db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toProject(row);
 }
 
 export async function findProjectByName(db: Queryable, name: string): Promise<Project | undefined> {
@@ -74,6 +82,7 @@ export async function insertProject(tx: Tx, name: string, settings: ProjectSetti
       api_version: settings.apiVersion,
       webhook_max_attempts: settings.webhookMaxAttempts,
       webhook_max_age_seconds: settings.webhookMaxAgeSeconds,
+      hold_period_seconds: settings.holdPeriodSeconds,
       created_at: now,
       updated_at: now,
     })
@@ -93,6 +102,7 @@ export async function updateProjectSettings(tx: Tx, id: string, settings: Projec
       api_version: settings.apiVersion,
       webhook_max_attempts: settings.webhookMaxAttempts,
       webhook_max_age_seconds: settings.webhookMaxAgeSeconds,
+      hold_period_seconds: settings.holdPeriodSeconds,
       updated_at: now,
     })
     .where('id', '=', id)

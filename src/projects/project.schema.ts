@@ -11,6 +11,7 @@ export const SettingsPatch = Type.Object(
     api_version: Type.Optional(Type.Union([Type.Literal('v1'), Type.Literal('v2')], { errorMessage: 'must be "v1" or "v2"' })),
     webhook_max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, errorMessage: 'must be an integer from 1 to 100' })),
     webhook_max_age_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 2592000, errorMessage: 'must be an integer from 1 to 2592000 (30 days)' })),
+    hold_period_seconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 2592000, errorMessage: 'must be an integer from 60 to 2592000 (30 days)' })),
   },
   { title: 'ProjectSettings' },
 );
@@ -41,6 +42,7 @@ export function settingsFromWire(patch: SettingsPatch | undefined): Partial<Proj
   if (patch.api_version !== undefined) out.apiVersion = patch.api_version;
   if (patch.webhook_max_attempts !== undefined) out.webhookMaxAttempts = patch.webhook_max_attempts;
   if (patch.webhook_max_age_seconds !== undefined) out.webhookMaxAgeSeconds = patch.webhook_max_age_seconds;
+  if (patch.hold_period_seconds !== undefined) out.holdPeriodSeconds = patch.hold_period_seconds;
   return out;
 }
 
@@ -59,6 +61,7 @@ export function renderProject(view: ProjectView) {
       api_version: p.apiVersion,
       webhook_max_attempts: p.webhookMaxAttempts,
       webhook_max_age_seconds: p.webhookMaxAgeSeconds,
+      hold_period_seconds: p.holdPeriodSeconds,
     },
     keys: view.keys.map(renderKey),
     created_at: formatTimestamp(p.createdAt),

@@ -37,6 +37,7 @@ export const DEFAULT_SETTINGS: ProjectSettings = {
   apiVersion: 'v1',
   webhookMaxAttempts: 12,
   webhookMaxAgeSeconds: 1800,
+  holdPeriodSeconds: 5 * 86_400,
 };
 
 const notFound = (name: string) => new ApiError('not_found', `project "${name}" does not exist`);

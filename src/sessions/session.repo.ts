@@ -27,6 +27,8 @@ export interface Session {
   readonly createdAt: Date;
   readonly updatedAt: Date;
   readonly finishedAt: Date | null;
+  /** Set by session/cancel on a session that never started an operation. */
+  readonly cancelledAt: Date | null;
 }
 
 function toSession(row: SessionRow): Session {
@@ -40,6 +42,7 @@ function toSession(row: SessionRow): Session {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     finishedAt: row.finished_at,
+    cancelledAt: row.cancelled_at,
   };
 }
 
@@ -57,8 +60,26 @@ export async function insertSession(tx: Tx, session: Session): Promise<void> {
       created_at: session.createdAt,
       updated_at: session.updatedAt,
       finished_at: session.finishedAt,
+      cancelled_at: session.cancelledAt,
     })
     .execute();
+}
+
+export async function updateSessionState(
+  tx: Tx,
+  id: string,
+  state: Pick<Session, 'status' | 'nextAction' | 'finishedAt' | 'updatedAt' | 'cancelledAt'>,
+): Promise<void> {
+  await tx
+    .updateTable('sessions')
+    .set({ status: state.status, next_action: state.nextAction, finished_at: state.finishedAt, updated_at: state.updatedAt, cancelled_at: state.cancelledAt })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Replaces the stored parameters (a start merges what it was given over what create stored). */
+export async function updateSessionParams(tx: Tx, id: string, params: SessionParams): Promise<void> {
+  await tx.updateTable('sessions').set({ params: JSON.stringify(params) }).where('id', '=', id).execute();
 }
 
 /** A project sees only its own sessions: another project's id is simply not found. */

@@ -1,6 +1,7 @@
 import { defineMethod, type ApiMethod } from '../http/partner-api.js';
 import { CreateSessionBody, SessionResponse, SessionStatusBody } from './session.schema.js';
 import { createSession, getSession, type SessionDeps } from './session.service.js';
+import { loadSessionView } from './session-view.js';
 import { renderSession, sessionParamsFromWire } from './session.wire.js';
 
 export function sessionMethods(deps: SessionDeps): ApiMethod[] {
@@ -11,7 +12,7 @@ export function sessionMethods(deps: SessionDeps): ApiMethod[] {
       body: CreateSessionBody,
       response: SessionResponse,
       run: async (tx, ctx, body) => ({
-        session: renderSession(await createSession(tx, deps, ctx.project, sessionParamsFromWire(body, ctx.version)), ctx.version),
+        session: renderSession({ session: await createSession(tx, deps, ctx.project, sessionParamsFromWire(body, ctx.version)), payments: [], refunds: [] }, ctx.version),
       }),
     }),
     defineMethod<SessionStatusBody>({
@@ -19,7 +20,7 @@ export function sessionMethods(deps: SessionDeps): ApiMethod[] {
       summary: 'The full session with its operations (§5.9)',
       body: SessionStatusBody,
       response: SessionResponse,
-      run: async (tx, ctx, body) => ({ session: renderSession(await getSession(tx, ctx.project, body.session_id), ctx.version) }),
+      run: async (tx, ctx, body) => ({ session: renderSession(await loadSessionView(tx, await getSession(tx, ctx.project, body.session_id)), ctx.version) }),
     }),
   ];
 }

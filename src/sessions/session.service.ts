@@ -42,6 +42,7 @@ export async function createSession(tx: Tx, deps: SessionDeps, project: Project,
     createdAt: now,
     updatedAt: now,
     finishedAt: null,
+    cancelledAt: null,
   };
   await insertSession(tx, session);
   return session;

@@ -1,7 +1,9 @@
+import { renderPayment } from '../payments/payment.wire.js';
 import type { ApiVersion } from '../shared/api-version.js';
 import { formatTimestamp } from '../shared/time.js';
+import type { SessionView } from './session-view.js';
 import type { CreateSessionBody } from './session.schema.js';
-import type { Session, SessionParams } from './session.repo.js';
+import type { SessionParams } from './session.repo.js';
 
 /**
  * The one place a session crosses the wire. v1 and v2 share every handler and differ only here:
@@ -20,7 +22,13 @@ export function sessionParamsFromWire(body: CreateSessionBody, version: ApiVersi
   };
 }
 
-export function renderSession(session: Session, _version: ApiVersion): Record<string, unknown> {
+const LISTS = {
+  v1: { payments: 'acquiring_payments', payouts: 'payments' },
+  v2: { payments: 'payment_list', payouts: 'payout_list' },
+} as const;
+
+export function renderSession(view: SessionView, version: ApiVersion): Record<string, unknown> {
+  const { session } = view;
   const wire: Record<string, unknown> = {
     id: session.id,
     status: session.status,
@@ -29,6 +37,7 @@ export function renderSession(session: Session, _version: ApiVersion): Record<st
   };
   if (session.finishedAt) wire['finished_at'] = formatTimestamp(session.finishedAt);
   if (session.nextAction) wire['next_action'] = session.nextAction;
+  if (view.payments.length > 0) wire[LISTS[version].payments] = view.payments.map((p) => renderPayment(p, view.refunds));
   if (session.error) wire['error'] = { code: session.error.code, description: session.error.description };
   return wire;
 }

@@ -228,6 +228,12 @@ export const PaymentOptions = Type.Object(
     ),
     subscription: Type.Optional(Subscription),
     platform_details: Type.Optional(PlatformDetails),
+    hold: Type.Optional(
+      Type.Boolean({
+        description:
+          'payrail: `true` places a hold (delayed capture, §5.8): the payment waits in ready_to_capture for session/capture or session/cancel',
+      }),
+    ),
   },
   { title: 'PaymentOptions' },
 );

@@ -1,7 +1,7 @@
 import type { Tx } from '../db/database.js';
 import { invalidRequest } from '../shared/errors.js';
 import { luhnValid } from './card-number.js';
-import { sealSecurityCode, storeCard, type VaultDeps } from './vault.js';
+import { findCardByHash, sealSecurityCode, storeCard, type VaultDeps } from './vault.js';
 
 /**
  * Replaces every full card number in operation parameters by a vault reference before anything is
@@ -46,14 +46,30 @@ async function vaultBankCard(tx: Tx, deps: VaultDeps, projectId: string, scope: 
   return ref;
 }
 
-/** `holder` is a PaymentDetails or PaymentMethod object; returns a copy with any bank_card vaulted. */
+/**
+ * `holder` is a PaymentDetails or PaymentMethod object; returns a copy with a bank_card vaulted, and an
+ * encrypted_card (a number_hash from the vault) resolved to the same vault reference.
+ */
 async function protectHolder(tx: Tx, deps: VaultDeps, projectId: string, scope: string, holder: unknown, field: string, now: Date): Promise<unknown> {
   const obj = asObject(holder);
   const card = asObject(obj?.['card']);
-  const bankCard = asObject(card?.['bank_card']);
-  if (!obj || obj['type'] !== 'card' || !card || card['type'] !== 'bank_card' || !bankCard) return holder;
-  const ref = await vaultBankCard(tx, deps, projectId, scope, bankCard as unknown as BankCardInput, `${field}.card.bank_card`, now);
-  return { ...obj, card: { type: 'vault_card', vault_card: ref } };
+  if (!obj || obj['type'] !== 'card' || !card) return holder;
+  const bankCard = asObject(card['bank_card']);
+  if (card['type'] === 'bank_card' && bankCard) {
+    const ref = await vaultBankCard(tx, deps, projectId, scope, bankCard as unknown as BankCardInput, `${field}.card.bank_card`, now);
+    return { ...obj, card: { type: 'vault_card', vault_card: ref } };
+  }
+  const encrypted = asObject(card['encrypted_card']);
+  if (card['type'] === 'encrypted_card' && encrypted) {
+    const hash = String(encrypted['number_hash']);
+    const found = await findCardByHash(tx, projectId, hash);
+    if (!found) throw invalidRequest(`${field}.card.encrypted_card.number_hash does not name a card of this project (tokenize the card first)`);
+    const ref: VaultCardRef = { card_id: found.cardId, number_hash: hash, brand: found.brand, bin: found.bin, last4: found.last4 };
+    const code = encrypted['security_code'];
+    if (typeof code === 'string' && /^\d{3,4}$/.test(code)) ref.security_code_sealed = sealSecurityCode(deps.keyring, scope, code);
+    return { ...obj, card: { type: 'vault_card', vault_card: ref } };
+  }
+  return holder;
 }
 
 export async function protectCardData<T extends { payment_details?: unknown; payment_method?: unknown }>(

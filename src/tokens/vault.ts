@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { Tx } from '../db/database.js';
+import type { Queryable, Tx } from '../db/database.js';
 import type { Keyring } from '../keys/keyring.js';
 import { open, seal } from '../keys/sealing.js';
 import type { IdGenerator } from '../shared/ids.js';
@@ -58,4 +58,16 @@ export function sealSecurityCode(keyring: Keyring, scope: string, code: string):
 
 export function openSecurityCode(keyring: Keyring, scope: string, sealed: string): string {
   return open(keyring.key('card'), sealed, `security_code:${scope}`).toString();
+}
+
+/** The card a number_hash names, for this project only (another project's hash is unknown here). */
+export async function findCardByHash(db: Queryable, projectId: string, hash: string): Promise<{ cardId: string; brand: string; bin: string; last4: string } | undefined> {
+  const row = await db.selectFrom('cards').select(['id', 'brand', 'bin', 'last4']).where('project_id', '=', projectId).where('number_hash', '=', hash).executeTakeFirst();
+  return row && { cardId: row.id, brand: row.brand, bin: row.bin, last4: row.last4 };
+}
+
+/** Opens a vaulted number for the processor call that needs it. Nothing else may ask for it. */
+export async function revealCardNumber(db: Queryable, keyring: Keyring, projectId: string, cardId: string): Promise<string> {
+  const row = await db.selectFrom('cards').select(['number_sealed']).where('project_id', '=', projectId).where('id', '=', cardId).executeTakeFirstOrThrow();
+  return open(keyring.key('card'), row.number_sealed, `card:${projectId}`).toString();
 }

@@ -1,11 +1,11 @@
 import type { Db, Tx } from '../db/database.js';
 import { findProjectByName } from '../projects/project.repo.js';
+import { loadSessionView, type SessionView } from '../sessions/session-view.js';
 import { lockSession } from '../sessions/session.repo.js';
 import { createSession, type SessionDeps } from '../sessions/session.service.js';
 import { ApiError, invalidRequest } from '../shared/errors.js';
 import type { WebhookType } from '../db/schema.js';
 import type { Project } from '../projects/project.repo.js';
-import type { Session } from '../sessions/session.repo.js';
 import { renderSession } from '../sessions/session.wire.js';
 import type { IdGenerator } from '../shared/ids.js';
 import { insertWebhook } from './webhook.repo.js';
@@ -21,14 +21,14 @@ export async function enqueueWebhook(
   tx: Tx,
   deps: { ids: IdGenerator },
   project: Project,
-  session: Session,
+  view: SessionView,
   type: WebhookType,
   now: Date,
 ): Promise<string | undefined> {
   if (!project.webhookUrl) return undefined;
   const id = deps.ids('wh');
-  const body = JSON.stringify({ type, session: renderSession(session, project.apiVersion) });
-  await insertWebhook(tx, { id, projectId: project.id, sessionId: session.id, type, body, now });
+  const body = JSON.stringify({ type, session: renderSession(view, project.apiVersion) });
+  await insertWebhook(tx, { id, projectId: project.id, sessionId: view.session.id, type, body, now });
   return id;
 }
 
@@ -49,7 +49,7 @@ export async function triggerWebhook(
     if (!project.webhookUrl) throw invalidRequest(`project "${projectName}" has no webhook_url; set one with payrail project update ${projectName} --webhook-url <url>`);
     const session = input.sessionId ? await lockSession(tx, project.id, input.sessionId) : await createSession(tx, deps, project, {});
     if (!session) throw new ApiError('session_not_found', `session ${input.sessionId} not found`);
-    const webhookId = await enqueueWebhook(tx, deps, project, session, input.type, deps.clock.now());
+    const webhookId = await enqueueWebhook(tx, deps, project, await loadSessionView(tx, session), input.type, deps.clock.now());
     return { webhookId: webhookId!, sessionId: session.id };
   });
 }

@@ -1,0 +1,259 @@
+import type { Db, Tx } from '../db/database.js';
+import type { JobHandler } from '../jobs/job-runner.js';
+import { enqueueJob } from '../jobs/job.repo.js';
+import type { AuthorizeResult, CardProcessor, ProcessorCard } from '../processors/card-processor.js';
+import { findProjectById, type Project } from '../projects/project.repo.js';
+import { settleSession } from '../sessions/session-view.js';
+import { lockSession, type Session } from '../sessions/session.repo.js';
+import { transition } from '../shared/state-machine.js';
+import type { VaultCardRef } from '../tokens/card-params.js';
+import { openSecurityCode, revealCardNumber } from '../tokens/vault.js';
+import { enqueueWebhook } from '../webhooks/webhook.service.js';
+import { findPayment, findRefund, insertRefund, listSessionRefunds, updatePayment, updateRefund, type Payment } from './payment.repo.js';
+import { CONFIRM_TIMEOUT_MS, THREE_DS_TIMEOUT_MS, jobKey, movePayment, newTdsId, type PaymentDeps } from './payment.service.js';
+import { REFUND_TRANSITIONS, type PaymentStage } from './payment.status.js';
+
+/**
+ * The processor-facing half of card acquiring, as jobs. Each job reads the payment, calls the
+ * processor outside any transaction (with an operation id, so a repeat is harmless), then records
+ * the result in one short transaction with the session locked, if the payment is still where the
+ * job found it. A crash anywhere leaves either the job (which runs again, and the processor answers
+ * as before) or the recorded result.
+ */
+export interface PaymentJobDeps extends PaymentDeps {
+  readonly db: Db;
+  readonly processor: CardProcessor;
+  readonly publicUrl: string;
+}
+
+interface Ctx {
+  readonly tx: Tx;
+  readonly payment: Payment;
+  readonly session: Session;
+  readonly project: Project;
+  readonly now: Date;
+}
+
+/** Runs `fn` with the session locked, if the payment is still at one of `stages`. */
+async function step(deps: PaymentJobDeps, paymentId: string, stages: readonly PaymentStage[], fn: (ctx: Ctx) => Promise<void>): Promise<void> {
+  await deps.db.transaction().execute(async (tx) => {
+    const before = await findPayment(tx, paymentId);
+    if (!before) return;
+    const session = await lockSession(tx, before.projectId, before.sessionId);
+    const payment = await findPayment(tx, paymentId); // re-read under the lock
+    if (!session || !payment || !stages.includes(payment.stage)) return;
+    const project = await findProjectById(tx, payment.projectId);
+    if (!project) return;
+    await fn({ tx, payment, session, project, now: deps.clock.now() });
+  });
+}
+
+const vaultRef = (p: Payment) => (p.paymentDetails['card'] as { vault_card: VaultCardRef }).vault_card;
+
+async function processorCard(deps: PaymentJobDeps, p: Payment): Promise<ProcessorCard> {
+  const ref = vaultRef(p);
+  return {
+    number: await revealCardNumber(deps.db, deps.keyring, p.projectId, ref.card_id),
+    expirationMonth: ref.expiration_month,
+    expirationYear: ref.expiration_year,
+    securityCode: ref.security_code_sealed ? openSecurityCode(deps.keyring, p.sessionId, ref.security_code_sealed) : undefined,
+  };
+}
+
+/** The security code is kept only until the issuer has seen it. */
+function withoutSecurityCode(p: Payment): Record<string, unknown> {
+  const ref = { ...vaultRef(p) };
+  delete ref.security_code_sealed;
+  return { ...p.paymentDetails, card: { type: 'vault_card', vault_card: ref } };
+}
+
+async function finish(deps: PaymentJobDeps, c: Ctx, to: 'succeeded' | 'failed', patch: Parameters<typeof movePayment>[3]): Promise<void> {
+  await movePayment(c.tx, c.payment, to, patch, c.now);
+  const view = await settleSession(c.tx, c.session, c.now);
+  await enqueueWebhook(c.tx, deps, c.project, view, 'payment_finished', c.now);
+}
+
+/** Applies an issuer's answer (from authorize or from the 3-D Secure completion). */
+async function applyAuthorization(deps: PaymentJobDeps, c: Ctx, result: AuthorizeResult): Promise<void> {
+  const details = withoutSecurityCode(c.payment);
+  if (result.kind === 'declined') {
+    await finish(deps, c, 'failed', { paymentDetails: details, cardChecked: true, error: { code: result.code, description: result.description } });
+    return;
+  }
+  if (result.kind === 'challenge') {
+    const tdsId = newTdsId();
+    const url = `${deps.publicUrl}/3ds/${tdsId}`;
+    const interaction = { type: 'redirect', redirect: { url, base_url: url, method: 'GET', qs: {}, params: {} } };
+    await movePayment(c.tx, c.payment, 'awaiting_3ds', { paymentDetails: details, cardChecked: true, tdsId, customerInteraction: interaction }, c.now);
+    const view = await settleSession(c.tx, c.session, c.now);
+    await enqueueWebhook(c.tx, deps, c.project, view, 'action_required', c.now);
+    await enqueueJob(c.tx, { kind: 'payment.3ds_timeout', payload: { paymentId: c.payment.id }, runAt: new Date(c.now.getTime() + THREE_DS_TIMEOUT_MS), uniqueKey: jobKey(c.payment.id, '3ds_timeout') }, c.now);
+    return;
+  }
+  const transactionInfo = { rrn: result.rrn, auth_code: result.authCode };
+  if (c.payment.hold) {
+    await movePayment(c.tx, c.payment, 'awaiting_capture', { paymentDetails: details, cardChecked: true, transactionInfo }, c.now);
+    const view = await settleSession(c.tx, c.session, c.now);
+    await enqueueWebhook(c.tx, deps, c.project, view, 'ready_to_capture', c.now);
+    const expiry = new Date(c.now.getTime() + c.project.holdPeriodSeconds * 1000);
+    await enqueueJob(c.tx, { kind: 'payment.hold_expiry', payload: { paymentId: c.payment.id }, runAt: expiry, uniqueKey: jobKey(c.payment.id, 'hold_expiry') }, c.now);
+  } else {
+    await finish(deps, c, 'succeeded', { paymentDetails: details, cardChecked: true, transactionInfo, capturedAmount: c.payment.amount });
+  }
+  if (result.chargebackAfterMs !== undefined) {
+    const at = new Date(c.now.getTime() + result.chargebackAfterMs);
+    await enqueueJob(c.tx, { kind: 'payment.chargeback', payload: { paymentId: c.payment.id }, runAt: at, uniqueKey: jobKey(c.payment.id, 'chargeback') }, c.now);
+  }
+}
+
+function paymentIdOf(payload: unknown): string {
+  return (payload as { paymentId: string }).paymentId;
+}
+
+export function paymentJobHandlers(deps: PaymentJobDeps): [string, JobHandler][] {
+  const handlers: Record<string, JobHandler> = {
+    async 'payment.precheck'(job) {
+      const payment = await findPayment(deps.db, paymentIdOf(job.payload));
+      if (!payment || payment.stage !== 'prechecking') return;
+      const result = await deps.processor.precheck({ operationId: jobKey(payment.id, 'precheck'), card: await processorCard(deps, payment) });
+      await step(deps, payment.id, ['prechecking'], async (c) => {
+        if (result.kind === 'declined') return finish(deps, c, 'failed', { cardChecked: true, paymentDetails: withoutSecurityCode(c.payment), error: { code: result.code, description: result.description } });
+        if (c.project.autoConfirm) {
+          await movePayment(c.tx, c.payment, 'authorizing', { cardChecked: true }, c.now);
+          await settleSession(c.tx, c.session, c.now);
+          await enqueueJob(c.tx, { kind: 'payment.authorize', payload: { paymentId: c.payment.id }, runAt: c.now, uniqueKey: jobKey(c.payment.id, 'authorize') }, c.now);
+          return;
+        }
+        await movePayment(c.tx, c.payment, 'awaiting_confirm', { cardChecked: true }, c.now);
+        const view = await settleSession(c.tx, c.session, c.now);
+        await enqueueWebhook(c.tx, deps, c.project, view, 'ready_to_confirm', c.now);
+        const at = new Date(c.now.getTime() + CONFIRM_TIMEOUT_MS);
+        await enqueueJob(c.tx, { kind: 'payment.confirm_timeout', payload: { paymentId: c.payment.id }, runAt: at, uniqueKey: jobKey(c.payment.id, 'confirm_timeout') }, c.now);
+      });
+    },
+
+    async 'payment.authorize'(job) {
+      const payment = await findPayment(deps.db, paymentIdOf(job.payload));
+      if (!payment || payment.stage !== 'authorizing') return;
+      const result = await deps.processor.authorize({
+        operationId: jobKey(payment.id, 'authorize'),
+        card: await processorCard(deps, payment),
+        amount: payment.amount,
+        currency: payment.currency,
+        capture: !payment.hold,
+        now: deps.clock.now(),
+      });
+      await step(deps, payment.id, ['authorizing'], (c) => applyAuthorization(deps, c, result));
+    },
+
+    async 'payment.complete_3ds'(job) {
+      const payment = await findPayment(deps.db, paymentIdOf(job.payload));
+      if (!payment || payment.stage !== 'completing_3ds') return;
+      const result = await deps.processor.completeChallenge({
+        operationId: jobKey(payment.id, '3ds'),
+        card: await processorCard(deps, payment),
+        confirmed: payment.tdsResult === 'confirmed',
+        capture: !payment.hold,
+      });
+      await step(deps, payment.id, ['completing_3ds'], (c) => applyAuthorization(deps, c, result));
+    },
+
+    async 'payment.capture'(job) {
+      const payment = await findPayment(deps.db, paymentIdOf(job.payload));
+      if (!payment || payment.stage !== 'capturing') return;
+      const amount = payment.captureAmount ?? payment.amount;
+      const result = await deps.processor.capture({ operationId: jobKey(payment.id, 'capture'), amount });
+      await step(deps, payment.id, ['capturing'], (c) =>
+        result.kind === 'captured'
+          ? finish(deps, c, 'succeeded', { capturedAmount: amount })
+          : finish(deps, c, 'failed', { error: { code: result.code, description: result.description } }),
+      );
+    },
+
+    async 'payment.void'(job) {
+      const { reason } = job.payload as { reason: 'cancelled_by_partner' | 'capture_timeout' };
+      const payment = await findPayment(deps.db, paymentIdOf(job.payload));
+      if (!payment || payment.stage !== 'voiding') return;
+      await deps.processor.void({ operationId: jobKey(payment.id, 'void') });
+      await step(deps, payment.id, ['voiding'], (c) =>
+        finish(deps, c, 'failed', {
+          error: {
+            code: reason,
+            description:
+              reason === 'capture_timeout'
+                ? `the hold was not captured within ${c.project.holdPeriodSeconds} seconds and was released`
+                : 'the partner cancelled the payment (session/cancel); the hold was released',
+          },
+        }),
+      );
+    },
+
+    async 'payment.confirm_timeout'(job) {
+      await step(deps, paymentIdOf(job.payload), ['awaiting_confirm'], (c) =>
+        finish(deps, c, 'failed', { error: { code: 'confirm_timeout', description: 'session/confirm did not come within 240 minutes of ready_to_confirm' } }),
+      );
+    },
+
+    async 'payment.3ds_timeout'(job) {
+      await step(deps, paymentIdOf(job.payload), ['awaiting_3ds'], (c) =>
+        finish(deps, c, 'failed', { customerInteraction: null, error: { code: '3DS_timeout', description: 'the payer did not complete 3-D Secure within 60 minutes' } }),
+      );
+    },
+
+    async 'payment.hold_expiry'(job) {
+      await step(deps, paymentIdOf(job.payload), ['awaiting_capture'], async (c) => {
+        await movePayment(c.tx, c.payment, 'voiding', {}, c.now);
+        await settleSession(c.tx, c.session, c.now);
+        await enqueueJob(c.tx, { kind: 'payment.void', payload: { paymentId: c.payment.id, reason: 'capture_timeout' }, runAt: c.now, uniqueKey: jobKey(c.payment.id, 'void') }, c.now);
+      });
+    },
+
+    async 'refund.process'(job) {
+      const { refundId } = job.payload as { refundId: string };
+      const refund = await findRefund(deps.db, refundId);
+      if (!refund || refund.status !== 'in_progress') return;
+      const result = await deps.processor.refund({ operationId: refund.id, amount: refund.amount });
+      await step(deps, refund.paymentId, ['succeeded'], async (c) => {
+        const current = (await listSessionRefunds(c.tx, c.session.id)).find((r) => r.id === refund.id);
+        if (!current || current.status !== 'in_progress') return;
+        if (result.kind === 'refunded') {
+          transition(REFUND_TRANSITIONS, current.status, 'accepted', `refund ${refund.id}`);
+          await updateRefund(c.tx, refund.id, { status: 'accepted', finishedAt: c.now });
+          await updatePayment(c.tx, c.payment.id, { refundedAmount: c.payment.refundedAmount + refund.amount }, c.now);
+        } else {
+          transition(REFUND_TRANSITIONS, current.status, 'declined', `refund ${refund.id}`);
+          await updateRefund(c.tx, refund.id, { status: 'declined', finishedAt: c.now, error: { code: result.code, description: result.description } });
+        }
+        const view = await settleSession(c.tx, c.session, c.now);
+        await enqueueWebhook(c.tx, deps, c.project, view, 'payment_refunded', c.now);
+      });
+    },
+
+    /** Sandbox card 4000 0000 0000 0259: the issuer takes the money back a clock-day later. */
+    async 'payment.chargeback'(job) {
+      await step(deps, paymentIdOf(job.payload), ['succeeded'], async (c) => {
+        const active = (await listSessionRefunds(c.tx, c.session.id)).filter((r) => r.paymentId === c.payment.id && (r.status === 'accepted' || r.status === 'in_progress'));
+        const amount = c.payment.capturedAmount - active.reduce((s, r) => s + r.amount, 0);
+        if (amount <= 0) return;
+        await insertRefund(c.tx, {
+          id: deps.ids('rf'),
+          paymentId: c.payment.id,
+          sessionId: c.session.id,
+          projectId: c.project.id,
+          status: 'accepted',
+          amount,
+          currency: c.payment.currency,
+          isChargeback: true,
+          metadata: null,
+          error: null,
+          createdAt: c.now,
+          finishedAt: c.now,
+        });
+        await updatePayment(c.tx, c.payment.id, { refundedAmount: c.payment.refundedAmount + amount }, c.now);
+        const view = await settleSession(c.tx, c.session, c.now);
+        await enqueueWebhook(c.tx, deps, c.project, view, 'payment_refunded', c.now);
+      });
+    },
+  };
+  return Object.entries(handlers);
+}

@@ -1,0 +1,204 @@
+import type { Queryable, Tx } from '../db/database.js';
+import type { PaymentsTable, RefundsTable } from '../db/schema.js';
+import type { Selectable } from 'kysely';
+import type { PaymentStage, RefundStatus } from './payment.status.js';
+
+export interface OperationError {
+  readonly code: string;
+  readonly description: string;
+}
+
+export interface Payment {
+  readonly id: string;
+  readonly sessionId: string;
+  readonly projectId: string;
+  readonly stage: PaymentStage;
+  readonly amount: number;
+  readonly currency: string;
+  readonly capturedAmount: number;
+  readonly refundedAmount: number;
+  readonly hold: boolean;
+  /** Wire-shaped PaymentDetails with card data as a vault reference. */
+  readonly paymentDetails: Record<string, unknown>;
+  readonly customer: unknown;
+  readonly participantDetails: unknown;
+  readonly paymentOptions: Record<string, unknown> | null;
+  readonly metadata: unknown;
+  readonly cardChecked: boolean;
+  readonly transactionInfo: { rrn: string; auth_code: string } | null;
+  readonly customerInteraction: Record<string, unknown> | null;
+  readonly tdsId: string | null;
+  readonly tdsResult: 'confirmed' | 'failed' | null;
+  readonly captureAmount: number | null;
+  readonly error: OperationError | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly finishedAt: Date | null;
+}
+
+export interface Refund {
+  readonly id: string;
+  readonly paymentId: string;
+  readonly sessionId: string;
+  readonly projectId: string;
+  readonly status: RefundStatus;
+  readonly amount: number;
+  readonly currency: string;
+  readonly isChargeback: boolean;
+  readonly metadata: unknown;
+  readonly error: OperationError | null;
+  readonly createdAt: Date;
+  readonly finishedAt: Date | null;
+}
+
+const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
+const err = (code: string | null, description: string | null): OperationError | null => (code ? { code, description: description ?? '' } : null);
+
+function toPayment(r: Selectable<PaymentsTable>): Payment {
+  return {
+    id: r.id,
+    sessionId: r.session_id,
+    projectId: String(r.project_id),
+    stage: r.stage as PaymentStage,
+    amount: Number(r.amount),
+    currency: r.currency,
+    capturedAmount: Number(r.captured_amount),
+    refundedAmount: Number(r.refunded_amount),
+    hold: r.hold,
+    paymentDetails: r.payment_details as Record<string, unknown>,
+    customer: r.customer,
+    participantDetails: r.participant_details,
+    paymentOptions: r.payment_options as Record<string, unknown> | null,
+    metadata: r.metadata,
+    cardChecked: r.card_checked,
+    transactionInfo: r.transaction_info as Payment['transactionInfo'],
+    customerInteraction: r.customer_interaction as Record<string, unknown> | null,
+    tdsId: r.tds_id,
+    tdsResult: r.tds_result,
+    captureAmount: r.capture_amount === null ? null : Number(r.capture_amount),
+    error: err(r.error_code, r.error_description),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    finishedAt: r.finished_at,
+  };
+}
+
+function toRefund(r: Selectable<RefundsTable>): Refund {
+  return {
+    id: r.id,
+    paymentId: r.payment_id,
+    sessionId: r.session_id,
+    projectId: String(r.project_id),
+    status: r.status,
+    amount: Number(r.amount),
+    currency: r.currency,
+    isChargeback: r.is_chargeback,
+    metadata: r.metadata,
+    error: err(r.error_code, r.error_description),
+    createdAt: r.created_at,
+    finishedAt: r.finished_at,
+  };
+}
+
+export async function insertPayment(tx: Tx, p: Payment): Promise<void> {
+  await tx
+    .insertInto('payments')
+    .values({
+      id: p.id,
+      session_id: p.sessionId,
+      project_id: p.projectId,
+      stage: p.stage,
+      amount: p.amount,
+      currency: p.currency,
+      hold: p.hold,
+      payment_details: JSON.stringify(p.paymentDetails),
+      customer: json(p.customer),
+      participant_details: json(p.participantDetails),
+      payment_options: json(p.paymentOptions),
+      metadata: json(p.metadata),
+      created_at: p.createdAt,
+      updated_at: p.updatedAt,
+    })
+    .execute();
+}
+
+/** The fields a lifecycle step may change. `stage` moves only through payment.service's transition. */
+export type PaymentPatch = Partial<
+  Pick<Payment, 'stage' | 'capturedAmount' | 'refundedAmount' | 'paymentDetails' | 'cardChecked' | 'transactionInfo' | 'customerInteraction' | 'tdsId' | 'tdsResult' | 'captureAmount' | 'error' | 'finishedAt'>
+>;
+
+export async function updatePayment(tx: Tx, id: string, patch: PaymentPatch, now: Date): Promise<void> {
+  const set: Record<string, unknown> = { updated_at: now };
+  if (patch.stage !== undefined) set['stage'] = patch.stage;
+  if (patch.capturedAmount !== undefined) set['captured_amount'] = patch.capturedAmount;
+  if (patch.refundedAmount !== undefined) set['refunded_amount'] = patch.refundedAmount;
+  if (patch.paymentDetails !== undefined) set['payment_details'] = JSON.stringify(patch.paymentDetails);
+  if (patch.cardChecked !== undefined) set['card_checked'] = patch.cardChecked;
+  if (patch.transactionInfo !== undefined) set['transaction_info'] = json(patch.transactionInfo);
+  if (patch.customerInteraction !== undefined) set['customer_interaction'] = json(patch.customerInteraction);
+  if (patch.tdsId !== undefined) set['tds_id'] = patch.tdsId;
+  if (patch.tdsResult !== undefined) set['tds_result'] = patch.tdsResult;
+  if (patch.captureAmount !== undefined) set['capture_amount'] = patch.captureAmount;
+  if (patch.error !== undefined) {
+    set['error_code'] = patch.error?.code ?? null;
+    set['error_description'] = patch.error?.description ?? null;
+  }
+  if (patch.finishedAt !== undefined) set['finished_at'] = patch.finishedAt;
+  await tx.updateTable('payments').set(set).where('id', '=', id).execute();
+}
+
+export async function findPayment(db: Queryable, id: string): Promise<Payment | undefined> {
+  const row = await db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toPayment(row);
+}
+
+export async function findPaymentByTdsId(db: Queryable, tdsId: string): Promise<Payment | undefined> {
+  const row = await db.selectFrom('payments').selectAll().where('tds_id', '=', tdsId).executeTakeFirst();
+  return row && toPayment(row);
+}
+
+export async function listSessionPayments(db: Queryable, sessionId: string): Promise<Payment[]> {
+  const rows = await db.selectFrom('payments').selectAll().where('session_id', '=', sessionId).orderBy('created_at').orderBy('id').execute();
+  return rows.map(toPayment);
+}
+
+export async function listSessionRefunds(db: Queryable, sessionId: string): Promise<Refund[]> {
+  const rows = await db.selectFrom('refunds').selectAll().where('session_id', '=', sessionId).orderBy('created_at').orderBy('id').execute();
+  return rows.map(toRefund);
+}
+
+export async function findRefund(db: Queryable, id: string): Promise<Refund | undefined> {
+  const row = await db.selectFrom('refunds').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toRefund(row);
+}
+
+export async function insertRefund(tx: Tx, r: Refund): Promise<void> {
+  await tx
+    .insertInto('refunds')
+    .values({
+      id: r.id,
+      payment_id: r.paymentId,
+      session_id: r.sessionId,
+      project_id: r.projectId,
+      status: r.status,
+      amount: r.amount,
+      currency: r.currency,
+      is_chargeback: r.isChargeback,
+      metadata: json(r.metadata),
+      created_at: r.createdAt,
+      finished_at: r.finishedAt,
+    })
+    .execute();
+}
+
+export async function updateRefund(tx: Tx, id: string, patch: { status: RefundStatus; error?: OperationError | null; finishedAt?: Date | null }): Promise<void> {
+  await tx
+    .updateTable('refunds')
+    .set({
+      status: patch.status,
+      ...(patch.error !== undefined ? { error_code: patch.error?.code ?? null, error_description: patch.error?.description ?? null } : {}),
+      ...(patch.finishedAt !== undefined ? { finished_at: patch.finishedAt } : {}),
+    })
+    .where('id', '=', id)
+    .execute();
+}

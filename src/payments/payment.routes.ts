@@ -1,0 +1,87 @@
+import { defineMethod, type ApiMethod } from '../http/partner-api.js';
+import { settleSession } from '../sessions/session-view.js';
+import { SessionResponse } from '../sessions/session.schema.js';
+import { renderSession } from '../sessions/session.wire.js';
+import { ApiError } from '../shared/errors.js';
+import { CancelBody, CaptureBody, ConfirmBody, InitPaymentBody, RefundBody, StartPaymentBody } from './payment.schema.js';
+import {
+  cancelPayment,
+  capturePayment,
+  confirmPayment,
+  initPayment,
+  lockOwnSession,
+  refundPayment,
+  startPayment,
+  type PaymentDeps,
+} from './payment.service.js';
+
+/** The card-acquiring methods (§5.2, 5.4, 5.6–5.10), v1 and v2. */
+export function paymentMethods(deps: PaymentDeps): ApiMethod[] {
+  return [
+    defineMethod<InitPaymentBody>({
+      path: 'session/init/payment',
+      summary: 'Create a session and start a card payment in one call (§5.2); use an idempotency key',
+      body: InitPaymentBody,
+      response: SessionResponse,
+      run: async (tx, ctx, body) => ({ session: renderSession(await initPayment(tx, deps, ctx.project, body), ctx.version) }),
+    }),
+    defineMethod<StartPaymentBody>({
+      path: 'session/start/payment',
+      summary: 'Start a card payment in an existing session (§5.4)',
+      body: StartPaymentBody,
+      response: SessionResponse,
+      run: async (tx, ctx, body) => {
+        const session = await lockOwnSession(tx, ctx.project, body.session_id);
+        const { session_id: _, ...given } = body;
+        return { session: renderSession(await startPayment(tx, deps, ctx.project, session, given), ctx.version) };
+      },
+    }),
+    defineMethod<ConfirmBody>({
+      path: 'session/confirm',
+      summary: 'Let the operation waiting in ready_to_confirm proceed (§5.6)',
+      body: ConfirmBody,
+      response: SessionResponse,
+      run: async (tx, ctx, body) => {
+        const session = await lockOwnSession(tx, ctx.project, body.session_id);
+        const view = await confirmPayment(tx, deps, ctx.project, session);
+        if (!view) throw new ApiError('invalid_session_state', `session ${session.id} has no operation waiting for confirmation (it is ${session.status})`);
+        return { session: renderSession(view, ctx.version) };
+      },
+    }),
+    defineMethod<CancelBody>({
+      path: 'session/cancel',
+      summary: 'Cancel the operation waiting for the partner, release a hold, or cancel a session not yet started (§5.7)',
+      body: CancelBody,
+      response: SessionResponse,
+      run: async (tx, ctx, body) => {
+        const session = await lockOwnSession(tx, ctx.project, body.session_id);
+        let view = await cancelPayment(tx, deps, ctx.project, session);
+        if (!view) {
+          if (session.status !== 'created') throw new ApiError('invalid_session_state', `session ${session.id} cannot be cancelled: it is ${session.status}`);
+          view = await settleSession(tx, { ...session, cancelledAt: deps.clock.now() }, deps.clock.now());
+        }
+        return { session: renderSession(view, ctx.version) };
+      },
+    }),
+    defineMethod<CaptureBody>({
+      path: 'session/capture',
+      summary: 'Capture a hold in full or in part (§5.8)',
+      body: CaptureBody,
+      response: SessionResponse,
+      run: async (tx, ctx, body) => {
+        const session = await lockOwnSession(tx, ctx.project, body.session_id);
+        return { session: renderSession(await capturePayment(tx, deps, ctx.project, session, body.amount_details), ctx.version) };
+      },
+    }),
+    defineMethod<RefundBody>({
+      path: 'session/refund',
+      summary: 'Refund a succeeded payment in full, or in part where the project allows (§5.10)',
+      body: RefundBody,
+      response: SessionResponse,
+      run: async (tx, ctx, body) => {
+        const session = await lockOwnSession(tx, ctx.project, body.session_id);
+        return { session: renderSession(await refundPayment(tx, deps, ctx.project, session, { amount: body.amount_details, metadata: body.metadata }), ctx.version) };
+      },
+    }),
+  ];
+}
