@@ -12,6 +12,7 @@ import { housekeepingJobs, scheduleHousekeeping } from './jobs/housekeeping.js';
 import type { JobHandler } from './jobs/job-runner.js';
 import { paymentJobHandlers } from './payments/payment.jobs.js';
 import { SandboxCardProcessor } from './processors/sandbox-card-processor.js';
+import { UnconfiguredProcessor } from './processors/unconfigured-processor.js';
 import { loadKeyring } from './keys/keyring.js';
 import { resolveMasterKey } from './keys/master-key.js';
 import { loadServerKey } from './keys/server-key.js';
@@ -80,7 +81,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     const sandboxClock = clock instanceof OffsetClock ? clock : undefined;
     if (sandboxClock) await syncClock(db, sandboxClock);
     const projects = new ProjectDirectory(db);
-    const processor = new SandboxCardProcessor(db);
+    const processor = config.mode === 'sandbox' ? new SandboxCardProcessor(db) : new UnconfiguredProcessor();
     const jobHandlers = new Map<string, JobHandler>([
       ...housekeepingJobs(db, clock),
       ...paymentJobHandlers({ db, clock, ids: newId, keyring, processor, publicUrl: config.publicUrl }),
