@@ -12,7 +12,11 @@ import type { Keyring } from './keys/keyring.js';
 import type { ServerKey } from './keys/server-key.js';
 import type { ProjectDirectory } from './projects/project-directory.js';
 import { projectAdminRoutes } from './projects/project.routes.js';
+import { ledgerAdminRoutes } from './ledger/ledger.routes.js';
 import { paymentMethods } from './payments/payment.routes.js';
+import { payoutMethods } from './payouts/payout.routes.js';
+import { reportAdminRoutes } from './payouts/report.routes.js';
+import { sessionActionMethods } from './sessions/session-actions.routes.js';
 import { sessionMethods } from './sessions/session.routes.js';
 import { threeDsRoutes } from './web/three-ds.routes.js';
 import { clockAdminRoutes } from './clock/clock.routes.js';
@@ -77,7 +81,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   opsRoutes(app, { db: deps.db, serverPublicKeyPem: deps.serverKey.publicKeyPem });
-  registerPartnerApi(app, { ...deps, afterCommit: () => deps.worker.nudge() }, [...sessionMethods(deps), ...paymentMethods(deps)]);
+  registerPartnerApi(app, { ...deps, afterCommit: () => deps.worker.nudge() }, [
+    ...sessionMethods(deps),
+    ...sessionActionMethods(deps),
+    ...paymentMethods(deps),
+    ...payoutMethods(deps),
+  ]);
   threeDsRoutes(app, deps);
   await app.register(
     async (admin) => {
@@ -85,6 +94,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       projectAdminRoutes(admin, deps);
       webhookAdminRoutes(admin, { ...deps, sandbox: deps.sandboxClock !== undefined });
       clockAdminRoutes(admin, { db: deps.db, clock: deps.sandboxClock, worker: deps.worker });
+      ledgerAdminRoutes(admin, deps);
+      reportAdminRoutes(admin, deps);
     },
     { prefix: '/admin' },
   );

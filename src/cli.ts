@@ -30,6 +30,10 @@ const USAGE = `usage: payrail <command>
   webhooks resend <webhook id> | webhooks resend --from <iso> --to <iso> [--project p]
   webhooks tail                        print delivery attempts as they happen (Ctrl-C to stop)
   trigger <webhook type> [--session <id>] [--project demo]   (sandbox) queue a webhook for a session
+  wallet topup <project> <amount in minor units> <currency>   prefund a project's payout wallet
+  wallet show <project>                 wallet balances and every ledger account of the project
+  ledger trial-balance                  every currency must sum to zero
+  report payouts --from <iso> --to <iso> [--project demo]     the daily payouts report as CSV
 
 The server is reached at PAYRAIL_URL, or http://HOST:PORT; admin commands use PAYRAIL_ADMIN_TOKEN or <data dir>/admin-token.`;
 
@@ -221,6 +225,26 @@ async function trigger(config: Config, args: string[]): Promise<number> {
   return printResponse(await adminRequest(config, 'POST', '/webhooks/trigger', { type, project: values.project, ...(values.session ? { session_id: values.session } : {}) }));
 }
 
+async function wallet(config: Config, args: string[]): Promise<number> {
+  const [sub, name, amount, currency] = args;
+  if (sub === 'show' && name) return printResponse(await adminRequest(config, 'GET', `/projects/${encodeURIComponent(name)}/wallet`));
+  if (sub === 'topup' && name && amount && currency) {
+    if (!/^\d+$/.test(amount)) throw new UsageError('the amount is a whole number of minor units (10000 = 100.00)');
+    return printResponse(await adminRequest(config, 'POST', `/projects/${encodeURIComponent(name)}/wallet/topup`, { amount: Number(amount), currency }));
+  }
+  throw new UsageError('usage: payrail wallet topup <project> <amount> <currency> | payrail wallet show <project>');
+}
+
+async function report(config: Config, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { from: { type: 'string' }, to: { type: 'string' }, project: { type: 'string', default: 'demo' } } });
+  if (positionals[0] !== 'payouts' || !values.from || !values.to) throw new UsageError('usage: payrail report payouts --from <iso date-time> --to <iso date-time> [--project demo]');
+  const q = new URLSearchParams({ project: values.project, from: values.from, to: values.to });
+  const res = await adminRequest(config, 'GET', `/reports/payouts.csv?${q}`);
+  if (!res.ok) return printResponse(res);
+  process.stdout.write(await res.text());
+  return 0;
+}
+
 async function runWorker(config: Config): Promise<number> {
   const runtime = await createRuntime(config, { startWorker: true });
   process.stderr.write(`payrail worker ${runtime.worker.id} running (webhook delivery and timed jobs); Ctrl-C to stop\n`);
@@ -265,6 +289,13 @@ export async function main(argv: string[]): Promise<number> {
         return await webhooks(config, rest);
       case 'trigger':
         return await trigger(config, rest);
+      case 'wallet':
+        return await wallet(config, rest);
+      case 'ledger':
+        if (rest[0] !== 'trial-balance') throw new UsageError('usage: payrail ledger trial-balance');
+        return printResponse(await adminRequest(config, 'GET', '/ledger/trial-balance'));
+      case 'report':
+        return await report(config, rest);
       case undefined:
       case 'help':
       case '--help':

@@ -11,6 +11,9 @@ import { syncClock } from './clock/clock.service.js';
 import { housekeepingJobs, scheduleHousekeeping } from './jobs/housekeeping.js';
 import type { JobHandler } from './jobs/job-runner.js';
 import { paymentJobHandlers } from './payments/payment.jobs.js';
+import { payoutJobHandlers } from './payouts/payout.jobs.js';
+import { SandboxRails } from './processors/sandbox-rails.js';
+import { UnconfiguredRails } from './processors/unconfigured-processor.js';
 import { SandboxCardProcessor } from './processors/sandbox-card-processor.js';
 import { UnconfiguredProcessor } from './processors/unconfigured-processor.js';
 import { loadKeyring } from './keys/keyring.js';
@@ -85,6 +88,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     const jobHandlers = new Map<string, JobHandler>([
       ...housekeepingJobs(db, clock),
       ...paymentJobHandlers({ db, clock, ids: newId, keyring, processor, publicUrl: config.publicUrl }),
+      ...payoutJobHandlers({ db, clock, ids: newId, keyring, rails: config.mode === 'sandbox' ? new SandboxRails(db) : new UnconfiguredRails() }),
       ...(opts.jobHandlers ?? []),
     ]);
     const worker = createWorker({ db, clock, serverKey, webhookAllowPrivate: config.webhookAllowPrivate, jobHandlers, log: logger });

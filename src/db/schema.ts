@@ -15,6 +15,7 @@ export interface ProjectsTable {
   webhook_max_attempts: ColumnType<number, number | undefined, number>;
   webhook_max_age_seconds: ColumnType<number, number | undefined, number>;
   hold_period_seconds: ColumnType<number, number | undefined, number>;
+  fees: ColumnType<unknown, string | undefined, string>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -157,6 +158,7 @@ export interface PaymentsTable {
   tds_id: string | null;
   tds_result: 'confirmed' | 'failed' | null;
   capture_amount: ColumnType<string | null, number | null | undefined, number | null>;
+  fee: ColumnType<string, number | undefined, number>;
   error_code: string | null;
   error_description: string | null;
   created_at: Timestamp;
@@ -166,7 +168,8 @@ export interface PaymentsTable {
 
 export interface RefundsTable {
   id: string;
-  payment_id: string;
+  payment_id: string | null;
+  payout_id: ColumnType<string | null, string | null | undefined, string | null>;
   session_id: string;
   project_id: BigIntId;
   status: 'in_progress' | 'accepted' | 'declined' | 'error';
@@ -187,6 +190,53 @@ export interface SandboxProcessorOpsTable {
   created_at: Timestamp;
 }
 
+export interface LedgerAccountsTable {
+  id: ColumnType<string, never, never>;
+  project_id: BigIntId;
+  kind: string;
+  currency: string;
+  balance: ColumnType<string, number | undefined, number>;
+}
+
+export interface LedgerEntriesTable {
+  id: ColumnType<string, never, never>;
+  project_id: BigIntId;
+  kind: string;
+  reference: string;
+  description: string;
+  booked_at: Timestamp;
+}
+
+export interface LedgerPostingsTable {
+  id: ColumnType<string, never, never>;
+  entry_id: BigIntId;
+  account_id: BigIntId;
+  amount: Money;
+  booked_at: Timestamp;
+}
+
+export interface PayoutsTable {
+  id: string;
+  session_id: string;
+  project_id: BigIntId;
+  stage: string;
+  amount: Money;
+  currency: string;
+  fee: Money;
+  rail: string;
+  payment_method: ColumnType<unknown, string, string>;
+  customer: Json;
+  participant_details: Json;
+  metadata: Json;
+  transaction_info: Json;
+  reserved: ColumnType<boolean, boolean | undefined, boolean>;
+  error_code: string | null;
+  error_description: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
 export interface Database {
   projects: ProjectsTable;
   project_keys: ProjectKeysTable;
@@ -203,6 +253,10 @@ export interface Database {
   payments: PaymentsTable;
   refunds: RefundsTable;
   sandbox_processor_ops: SandboxProcessorOpsTable;
+  ledger_accounts: LedgerAccountsTable;
+  ledger_entries: LedgerEntriesTable;
+  ledger_postings: LedgerPostingsTable;
+  payouts: PayoutsTable;
 }
 
 export type ProjectRow = Selectable<ProjectsTable>;

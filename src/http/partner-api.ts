@@ -27,6 +27,8 @@ export interface ApiMethod<B = unknown> {
   readonly body: TSchema;
   readonly response?: TSchema;
   readonly versions?: readonly ApiVersion[];
+  /** POST unless said otherwise (the SDK reads fps/banks with GET; a GET is signed over its empty body). */
+  readonly httpMethod?: 'GET' | 'POST';
   /** Runs inside one transaction; returns what joins `status: "ok"` in the response. */
   run(tx: Tx, ctx: MethodContext, body: B): Promise<Record<string, unknown>>;
 }
@@ -125,13 +127,13 @@ async function handle(deps: PartnerApiDeps, method: ApiMethod, version: ApiVersi
 export function registerPartnerApi(app: FastifyInstance, deps: PartnerApiDeps, methods: readonly ApiMethod[]): void {
   for (const method of methods) {
     for (const version of method.versions ?? API_VERSIONS) {
-      app.post(
-        `/api/${version}/${method.path}`,
-        {
+      app.route({
+        method: method.httpMethod ?? 'POST',
+        url: `/api/${version}/${method.path}`,
           schema: {
             summary: method.summary,
             tags: [version],
-            body: method.body,
+            ...(method.httpMethod === 'GET' ? {} : { body: method.body }),
             headers: {
               type: 'object',
               properties: {
@@ -142,10 +144,9 @@ export function registerPartnerApi(app: FastifyInstance, deps: PartnerApiDeps, m
             },
             response: { 200: method.response ?? { type: 'object' }, '4xx': ErrorResponse, '5xx': ErrorResponse },
           },
-          preValidation: async (req) => authenticate(deps, req),
-        },
-        async (req, reply) => handle(deps, method, version, req, reply),
-      );
+        preValidation: async (req) => authenticate(deps, req),
+        handler: async (req, reply) => handle(deps, method, version, req, reply),
+      });
     }
   }
 }

@@ -17,6 +17,7 @@ export const ajv = new Ajv({
   useDefaults: false,
   removeAdditional: false,
   discriminator: true,
+  multipleOfPrecision: 9,
   verbose: true,
   strict: false,
   formats: {

@@ -8,6 +8,8 @@ import { lockSession, type Session } from '../sessions/session.repo.js';
 import { transition } from '../shared/state-machine.js';
 import type { VaultCardRef } from '../tokens/card-params.js';
 import { openSecurityCode, revealCardNumber } from '../tokens/vault.js';
+import { computeFee } from '../ledger/fees.js';
+import { book } from '../ledger/ledger.service.js';
 import { enqueueWebhook } from '../webhooks/webhook.service.js';
 import { findPayment, findRefund, insertRefund, listSessionRefunds, updatePayment, updateRefund, type Payment } from './payment.repo.js';
 import { CONFIRM_TIMEOUT_MS, THREE_DS_TIMEOUT_MS, jobKey, movePayment, newTdsId, type PaymentDeps } from './payment.service.js';
@@ -67,7 +69,29 @@ function withoutSecurityCode(p: Payment): Record<string, unknown> {
   return { ...p.paymentDetails, card: { type: 'vault_card', vault_card: ref } };
 }
 
+/**
+ * Ends the payment. A success books the capture in the ledger in the same transaction: the card
+ * network owes the gross amount, the partner is owed it less the project's acquiring fee.
+ */
 async function finish(deps: PaymentJobDeps, c: Ctx, to: 'succeeded' | 'failed', patch: Parameters<typeof movePayment>[3]): Promise<void> {
+  if (to === 'succeeded') {
+    const gross = patch.capturedAmount ?? c.payment.amount;
+    const fee = Math.min(gross, computeFee(gross, c.project.fees.payment));
+    await book(c.tx, {
+      projectId: c.project.id,
+      kind: 'capture',
+      reference: c.payment.id,
+      description: `capture of payment ${c.payment.id}`,
+      currency: c.payment.currency,
+      at: c.now,
+      postings: [
+        { account: 'external_card_network', amount: -gross },
+        { account: 'acquiring_settlement', amount: gross - fee },
+        { account: 'fees', amount: fee },
+      ],
+    });
+    patch = { ...patch, capturedAmount: gross, fee };
+  }
   await movePayment(c.tx, c.payment, to, patch, c.now);
   const view = await settleSession(c.tx, c.session, c.now);
   await enqueueWebhook(c.tx, deps, c.project, view, 'payment_finished', c.now);
@@ -104,6 +128,22 @@ async function applyAuthorization(deps: PaymentJobDeps, c: Ctx, result: Authoriz
     const at = new Date(c.now.getTime() + result.chargebackAfterMs);
     await enqueueJob(c.tx, { kind: 'payment.chargeback', payload: { paymentId: c.payment.id }, runAt: at, uniqueKey: jobKey(c.payment.id, 'chargeback') }, c.now);
   }
+}
+
+/** Money given back to the card: the partner's acquiring settlement pays it to the card network. */
+async function bookRefund(c: Ctx, reference: string, amount: number, kind: 'refund' | 'chargeback'): Promise<void> {
+  await book(c.tx, {
+    projectId: c.project.id,
+    kind,
+    reference,
+    description: `${kind} of payment ${c.payment.id}`,
+    currency: c.payment.currency,
+    at: c.now,
+    postings: [
+      { account: 'acquiring_settlement', amount: -amount },
+      { account: 'external_card_network', amount },
+    ],
+  });
 }
 
 function paymentIdOf(payload: unknown): string {
@@ -211,7 +251,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): [string, JobHandler][]
     async 'refund.process'(job) {
       const { refundId } = job.payload as { refundId: string };
       const refund = await findRefund(deps.db, refundId);
-      if (!refund || refund.status !== 'in_progress') return;
+      if (!refund || refund.status !== 'in_progress' || !refund.paymentId) return;
       const result = await deps.processor.refund({ operationId: refund.id, amount: refund.amount });
       await step(deps, refund.paymentId, ['succeeded'], async (c) => {
         const current = (await listSessionRefunds(c.tx, c.session.id)).find((r) => r.id === refund.id);
@@ -219,6 +259,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): [string, JobHandler][]
         if (result.kind === 'refunded') {
           transition(REFUND_TRANSITIONS, current.status, 'accepted', `refund ${refund.id}`);
           await updateRefund(c.tx, refund.id, { status: 'accepted', finishedAt: c.now });
+          await bookRefund(c, refund.id, refund.amount, 'refund');
           await updatePayment(c.tx, c.payment.id, { refundedAmount: c.payment.refundedAmount + refund.amount }, c.now);
         } else {
           transition(REFUND_TRANSITIONS, current.status, 'declined', `refund ${refund.id}`);
@@ -238,6 +279,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): [string, JobHandler][]
         await insertRefund(c.tx, {
           id: deps.ids('rf'),
           paymentId: c.payment.id,
+          payoutId: null,
           sessionId: c.session.id,
           projectId: c.project.id,
           status: 'accepted',
@@ -250,6 +292,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): [string, JobHandler][]
           finishedAt: c.now,
         });
         await updatePayment(c.tx, c.payment.id, { refundedAmount: c.payment.refundedAmount + amount }, c.now);
+        await bookRefund(c, `${c.payment.id}:chargeback`, amount, 'chargeback');
         const view = await settleSession(c.tx, c.session, c.now);
         await enqueueWebhook(c.tx, deps, c.project, view, 'payment_refunded', c.now);
       });

@@ -17,6 +17,8 @@ export interface Payment {
   readonly currency: string;
   readonly capturedAmount: number;
   readonly refundedAmount: number;
+  /** The acquiring fee, fixed at capture. */
+  readonly fee: number;
   readonly hold: boolean;
   /** Wire-shaped PaymentDetails with card data as a vault reference. */
   readonly paymentDetails: Record<string, unknown>;
@@ -36,9 +38,11 @@ export interface Payment {
   readonly finishedAt: Date | null;
 }
 
+/** A refund of a payment, or (payout_id) a payout returned by the recipient's bank. */
 export interface Refund {
   readonly id: string;
-  readonly paymentId: string;
+  readonly paymentId: string | null;
+  readonly payoutId: string | null;
   readonly sessionId: string;
   readonly projectId: string;
   readonly status: RefundStatus;
@@ -64,6 +68,7 @@ function toPayment(r: Selectable<PaymentsTable>): Payment {
     currency: r.currency,
     capturedAmount: Number(r.captured_amount),
     refundedAmount: Number(r.refunded_amount),
+    fee: Number(r.fee),
     hold: r.hold,
     paymentDetails: r.payment_details as Record<string, unknown>,
     customer: r.customer,
@@ -87,6 +92,7 @@ function toRefund(r: Selectable<RefundsTable>): Refund {
   return {
     id: r.id,
     paymentId: r.payment_id,
+    payoutId: r.payout_id,
     sessionId: r.session_id,
     projectId: String(r.project_id),
     status: r.status,
@@ -124,7 +130,7 @@ export async function insertPayment(tx: Tx, p: Payment): Promise<void> {
 
 /** The fields a lifecycle step may change. `stage` moves only through payment.service's transition. */
 export type PaymentPatch = Partial<
-  Pick<Payment, 'stage' | 'capturedAmount' | 'refundedAmount' | 'paymentDetails' | 'cardChecked' | 'transactionInfo' | 'customerInteraction' | 'tdsId' | 'tdsResult' | 'captureAmount' | 'error' | 'finishedAt'>
+  Pick<Payment, 'stage' | 'capturedAmount' | 'refundedAmount' | 'fee' | 'paymentDetails' | 'cardChecked' | 'transactionInfo' | 'customerInteraction' | 'tdsId' | 'tdsResult' | 'captureAmount' | 'error' | 'finishedAt'>
 >;
 
 export async function updatePayment(tx: Tx, id: string, patch: PaymentPatch, now: Date): Promise<void> {
@@ -132,6 +138,7 @@ export async function updatePayment(tx: Tx, id: string, patch: PaymentPatch, now
   if (patch.stage !== undefined) set['stage'] = patch.stage;
   if (patch.capturedAmount !== undefined) set['captured_amount'] = patch.capturedAmount;
   if (patch.refundedAmount !== undefined) set['refunded_amount'] = patch.refundedAmount;
+  if (patch.fee !== undefined) set['fee'] = patch.fee;
   if (patch.paymentDetails !== undefined) set['payment_details'] = JSON.stringify(patch.paymentDetails);
   if (patch.cardChecked !== undefined) set['card_checked'] = patch.cardChecked;
   if (patch.transactionInfo !== undefined) set['transaction_info'] = json(patch.transactionInfo);
@@ -178,6 +185,7 @@ export async function insertRefund(tx: Tx, r: Refund): Promise<void> {
     .values({
       id: r.id,
       payment_id: r.paymentId,
+      payout_id: r.payoutId,
       session_id: r.sessionId,
       project_id: r.projectId,
       status: r.status,

@@ -1,13 +1,9 @@
 import { defineMethod, type ApiMethod } from '../http/partner-api.js';
-import { settleSession } from '../sessions/session-view.js';
 import { SessionResponse } from '../sessions/session.schema.js';
 import { renderSession } from '../sessions/session.wire.js';
-import { ApiError } from '../shared/errors.js';
-import { CancelBody, CaptureBody, ConfirmBody, InitPaymentBody, RefundBody, StartPaymentBody } from './payment.schema.js';
+import { CaptureBody, InitPaymentBody, RefundBody, StartPaymentBody } from './payment.schema.js';
 import {
-  cancelPayment,
   capturePayment,
-  confirmPayment,
   initPayment,
   lockOwnSession,
   refundPayment,
@@ -34,33 +30,6 @@ export function paymentMethods(deps: PaymentDeps): ApiMethod[] {
         const session = await lockOwnSession(tx, ctx.project, body.session_id);
         const { session_id: _, ...given } = body;
         return { session: renderSession(await startPayment(tx, deps, ctx.project, session, given), ctx.version) };
-      },
-    }),
-    defineMethod<ConfirmBody>({
-      path: 'session/confirm',
-      summary: 'Let the operation waiting in ready_to_confirm proceed (§5.6)',
-      body: ConfirmBody,
-      response: SessionResponse,
-      run: async (tx, ctx, body) => {
-        const session = await lockOwnSession(tx, ctx.project, body.session_id);
-        const view = await confirmPayment(tx, deps, ctx.project, session);
-        if (!view) throw new ApiError('invalid_session_state', `session ${session.id} has no operation waiting for confirmation (it is ${session.status})`);
-        return { session: renderSession(view, ctx.version) };
-      },
-    }),
-    defineMethod<CancelBody>({
-      path: 'session/cancel',
-      summary: 'Cancel the operation waiting for the partner, release a hold, or cancel a session not yet started (§5.7)',
-      body: CancelBody,
-      response: SessionResponse,
-      run: async (tx, ctx, body) => {
-        const session = await lockOwnSession(tx, ctx.project, body.session_id);
-        let view = await cancelPayment(tx, deps, ctx.project, session);
-        if (!view) {
-          if (session.status !== 'created') throw new ApiError('invalid_session_state', `session ${session.id} cannot be cancelled: it is ${session.status}`);
-          view = await settleSession(tx, { ...session, cancelledAt: deps.clock.now() }, deps.clock.now());
-        }
-        return { session: renderSession(view, ctx.version) };
       },
     }),
     defineMethod<CaptureBody>({

@@ -39,7 +39,10 @@ export function renderPayment(p: Payment, refunds: readonly Refund[]): Record<st
   if (p.customer !== null && p.customer !== undefined) wire['customer'] = p.customer;
   wire['payment_details'] = maskedPaymentDetails(p.paymentDetails, p.cardChecked);
   wire['amount_details'] = { amount: p.amount, currency: p.currency };
-  if (p.capturedAmount > 0 && p.capturedAmount !== p.amount) wire['amounts'] = { gross: { amount: p.capturedAmount, currency: p.currency } };
+  if (p.stage === 'succeeded') {
+    const money = (amount: number) => ({ amount, currency: p.currency });
+    wire['amounts'] = { gross: money(p.capturedAmount), net: money(p.capturedAmount - p.fee), fee: money(p.fee) };
+  }
   if (p.participantDetails !== null && p.participantDetails !== undefined) wire['participant_details'] = p.participantDetails;
   if (p.paymentOptions) wire['payment_options'] = p.paymentOptions;
   if (p.customerInteraction && p.stage === 'awaiting_3ds') wire['customer_interaction'] = p.customerInteraction;

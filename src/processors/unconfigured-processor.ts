@@ -1,3 +1,4 @@
+import type { BankRails, ReconcileResult, SendResult } from './bank-rails.js';
 import type { AuthorizeResult, CardProcessor, Decline } from './card-processor.js';
 
 /**
@@ -29,5 +30,18 @@ export class UnconfiguredProcessor implements CardProcessor {
   }
   async refund(): Promise<Decline> {
     return NO_CONNECTOR;
+  }
+}
+
+/** Live mode without a payout connector: every payout is refused by the rail, with the reason. */
+export class UnconfiguredRails implements BankRails {
+  async send(): Promise<SendResult> {
+    return { ...NO_CONNECTOR, description: 'no payout rail connector is configured on this server (live mode has no sandbox rails)' };
+  }
+  async reconcile(): Promise<ReconcileResult> {
+    return { ...NO_CONNECTOR, description: 'no payout rail connector is configured on this server' };
+  }
+  async verifyFpsCustomer(): Promise<Decline> {
+    return { ...NO_CONNECTOR, description: 'no FPS connector is configured on this server' };
   }
 }

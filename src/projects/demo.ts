@@ -2,9 +2,14 @@ import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
 import type { Db } from '../db/database.js';
 import { writeSecretFile } from '../shared/secret-file.js';
+import { topUpWallet } from '../ledger/ledger.service.js';
+import { findProjectByName } from './project.repo.js';
 import { createProject, type ProjectDeps } from './project.service.js';
 
 export const DEMO_PROJECT = 'demo';
+/** 1,000,000.00 in each of USD, EUR and RUB. */
+export const DEMO_WALLET_AMOUNT = 100_000_000;
+export const DEMO_WALLET_CURRENCIES = ['usd', 'eur', 'rub'] as const;
 
 /**
  * Sandbox mode, first start on an empty database: a `demo` project with a fresh RSA-2048 key pair.
@@ -26,5 +31,12 @@ export async function ensureDemoProject(db: Db, deps: ProjectDeps, dataDir: stri
     return { created: false, privateKeyPath }; // another instance created it first
   }
   writeSecretFile(privateKeyPath, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+  // The sandbox's demo wallet starts funded, so a first payout works without a top-up.
+  const demo = (await findProjectByName(db, DEMO_PROJECT))!;
+  await db.transaction().execute(async (tx) => {
+    for (const currency of DEMO_WALLET_CURRENCIES) {
+      await topUpWallet(tx, { projectId: demo.id, currency, amount: DEMO_WALLET_AMOUNT, reference: `demo-opening-${currency}`, at: deps.clock.now() });
+    }
+  });
   return { created: true, privateKeyPath };
 }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Queryable, Tx } from '../db/database.js';
 import type { ProjectKeyRow, ProjectRow } from '../db/schema.js';
+import type { FeeSchedule } from '../ledger/fees.js';
 
 export interface ProjectSettings {
   readonly webhookUrl: string | null;
@@ -12,6 +13,8 @@ export interface ProjectSettings {
   readonly webhookMaxAgeSeconds: number;
   /** How long a hold waits for capture before it is released. */
   readonly holdPeriodSeconds: number;
+  /** Fees per operation type (percent plus fixed); empty means none. */
+  readonly fees: FeeSchedule;
 }
 
 export interface Project extends ProjectSettings {
@@ -40,6 +43,7 @@ export function toProject(row: ProjectRow): Project {
     webhookMaxAttempts: row.webhook_max_attempts,
     webhookMaxAgeSeconds: row.webhook_max_age_seconds,
     holdPeriodSeconds: row.hold_period_seconds,
+    fees: (row.fees ?? {}) as FeeSchedule,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -83,6 +87,7 @@ export async function insertProject(tx: Tx, name: string, settings: ProjectSetti
       webhook_max_attempts: settings.webhookMaxAttempts,
       webhook_max_age_seconds: settings.webhookMaxAgeSeconds,
       hold_period_seconds: settings.holdPeriodSeconds,
+      fees: JSON.stringify(settings.fees),
       created_at: now,
       updated_at: now,
     })
@@ -103,6 +108,7 @@ export async function updateProjectSettings(tx: Tx, id: string, settings: Projec
       webhook_max_attempts: settings.webhookMaxAttempts,
       webhook_max_age_seconds: settings.webhookMaxAgeSeconds,
       hold_period_seconds: settings.holdPeriodSeconds,
+      fees: JSON.stringify(settings.fees),
       updated_at: now,
     })
     .where('id', '=', id)

@@ -3,6 +3,14 @@ import { formatTimestamp } from '../shared/time.js';
 import type { ProjectKey, ProjectSettings } from './project.repo.js';
 import type { ProjectView } from './project.service.js';
 
+const FeeRule = Type.Object(
+  {
+    percent: Type.Number({ minimum: 0, maximum: 100, multipleOf: 0.01, errorMessage: 'must be a percentage from 0 to 100 with at most two decimals' }),
+    fixed: Type.Integer({ minimum: 0, maximum: 100_000_000, errorMessage: 'must be a whole number of minor units, 0 or more' }),
+  },
+  { title: 'FeeRule' },
+);
+
 export const SettingsPatch = Type.Object(
   {
     webhook_url: Type.Optional(Type.Union([Type.String({ maxLength: 2048 }), Type.Null()])),
@@ -12,6 +20,12 @@ export const SettingsPatch = Type.Object(
     webhook_max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, errorMessage: 'must be an integer from 1 to 100' })),
     webhook_max_age_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 2592000, errorMessage: 'must be an integer from 1 to 2592000 (30 days)' })),
     hold_period_seconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 2592000, errorMessage: 'must be an integer from 60 to 2592000 (30 days)' })),
+    fees: Type.Optional(
+      Type.Object(
+        { payout: Type.Optional(FeeRule), payment: Type.Optional(FeeRule) },
+        { description: 'Fees per operation type: a percentage of the amount plus a fixed part in minor units' },
+      ),
+    ),
   },
   { title: 'ProjectSettings' },
 );
@@ -43,6 +57,7 @@ export function settingsFromWire(patch: SettingsPatch | undefined): Partial<Proj
   if (patch.webhook_max_attempts !== undefined) out.webhookMaxAttempts = patch.webhook_max_attempts;
   if (patch.webhook_max_age_seconds !== undefined) out.webhookMaxAgeSeconds = patch.webhook_max_age_seconds;
   if (patch.hold_period_seconds !== undefined) out.holdPeriodSeconds = patch.hold_period_seconds;
+  if (patch.fees !== undefined) out.fees = patch.fees;
   return out;
 }
 
@@ -62,6 +77,7 @@ export function renderProject(view: ProjectView) {
       webhook_max_attempts: p.webhookMaxAttempts,
       webhook_max_age_seconds: p.webhookMaxAgeSeconds,
       hold_period_seconds: p.holdPeriodSeconds,
+      fees: p.fees,
     },
     keys: view.keys.map(renderKey),
     created_at: formatTimestamp(p.createdAt),

@@ -38,6 +38,7 @@ export const DEFAULT_SETTINGS: ProjectSettings = {
   webhookMaxAttempts: 12,
   webhookMaxAgeSeconds: 1800,
   holdPeriodSeconds: 5 * 86_400,
+  fees: {},
 };
 
 const notFound = (name: string) => new ApiError('not_found', `project "${name}" does not exist`);

@@ -1,6 +1,8 @@
 import type { Queryable, Tx } from '../db/database.js';
 import { listSessionPayments, listSessionRefunds, type Payment, type Refund } from '../payments/payment.repo.js';
 import { nextActionOf, paymentStatus } from '../payments/payment.status.js';
+import { listSessionPayouts, type Payout } from '../payouts/payout.repo.js';
+import { payoutStatus } from '../payouts/payout.status.js';
 import { transition } from '../shared/state-machine.js';
 import { updateSessionState, type Session } from './session.repo.js';
 import { SESSION_TRANSITIONS, type SessionStatus } from './session.status.js';
@@ -9,12 +11,16 @@ import { SESSION_TRANSITIONS, type SessionStatus } from './session.status.js';
 export interface SessionView {
   readonly session: Session;
   readonly payments: readonly Payment[];
+  readonly payouts: readonly Payout[];
   readonly refunds: readonly Refund[];
 }
 
 export async function loadSessionView(db: Queryable, session: Session): Promise<SessionView> {
-  const [payments, refunds] = await Promise.all([listSessionPayments(db, session.id), listSessionRefunds(db, session.id)]);
-  return { session, payments, refunds };
+  // Sequential: a transaction has one connection.
+  const payments = await listSessionPayments(db, session.id);
+  const payouts = await listSessionPayouts(db, session.id);
+  const refunds = await listSessionRefunds(db, session.id);
+  return { session, payments, payouts, refunds };
 }
 
 /**
@@ -24,7 +30,12 @@ export async function loadSessionView(db: Queryable, session: Session): Promise<
  * - otherwise the latest operation decides: succeeded → accepted, failed → cancelled.
  */
 export function deriveSessionStatus(view: Omit<SessionView, 'session'> & { session: Pick<Session, 'cancelledAt'> }): SessionStatus {
-  const ops = view.payments.map((p) => paymentStatus(p.stage));
+  const ops = [
+    ...view.payments.map((p) => ({ at: p.createdAt.getTime(), status: paymentStatus(p.stage) })),
+    ...view.payouts.map((p) => ({ at: p.createdAt.getTime(), status: payoutStatus(p.stage) })),
+  ]
+    .sort((a, b) => a.at - b.at)
+    .map((o) => o.status);
   if (ops.length === 0) return view.session.cancelledAt ? 'cancelled' : 'created';
   if (ops.some((s) => s === 'in_progress' || s === 'pending') || view.refunds.some((r) => r.status === 'in_progress')) return 'in_progress';
   return ops.at(-1) === 'succeeded' ? 'accepted' : 'cancelled';
@@ -39,7 +50,10 @@ export async function settleSession(tx: Tx, session: Session, now: Date): Promis
   const view = await loadSessionView(tx, session);
   const status = deriveSessionStatus(view);
   if (status !== session.status) transition(SESSION_TRANSITIONS, session.status, status, `session ${session.id}`);
-  const waiting = view.payments.map((p) => nextActionOf(p.stage)).find((a) => a !== null) ?? null;
+  const waiting =
+    [...view.payments.map((p) => nextActionOf(p.stage)), ...view.payouts.map((p) => (p.stage === 'awaiting_confirm' ? ('confirm' as const) : null))].find(
+      (a) => a !== null,
+    ) ?? null;
   const final = status === 'accepted' || status === 'cancelled';
   const updated: Session = {
     ...session,

@@ -12,7 +12,7 @@ export function sessionMethods(deps: SessionDeps): ApiMethod[] {
       body: CreateSessionBody,
       response: SessionResponse,
       run: async (tx, ctx, body) => ({
-        session: renderSession({ session: await createSession(tx, deps, ctx.project, sessionParamsFromWire(body, ctx.version)), payments: [], refunds: [] }, ctx.version),
+        session: renderSession({ session: await createSession(tx, deps, ctx.project, sessionParamsFromWire(body, ctx.version)), payments: [], payouts: [], refunds: [] }, ctx.version),
       }),
     }),
     defineMethod<SessionStatusBody>({

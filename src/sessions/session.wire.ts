@@ -1,4 +1,5 @@
 import { renderPayment } from '../payments/payment.wire.js';
+import { renderPayout } from '../payouts/payout.wire.js';
 import type { ApiVersion } from '../shared/api-version.js';
 import { formatTimestamp } from '../shared/time.js';
 import type { SessionView } from './session-view.js';
@@ -38,6 +39,7 @@ export function renderSession(view: SessionView, version: ApiVersion): Record<st
   if (session.finishedAt) wire['finished_at'] = formatTimestamp(session.finishedAt);
   if (session.nextAction) wire['next_action'] = session.nextAction;
   if (view.payments.length > 0) wire[LISTS[version].payments] = view.payments.map((p) => renderPayment(p, view.refunds));
+  if (view.payouts.length > 0) wire[LISTS[version].payouts] = view.payouts.map((p) => renderPayout(p, view.refunds, version));
   if (session.error) wire['error'] = { code: session.error.code, description: session.error.description };
   return wire;
 }

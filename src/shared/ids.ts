@@ -6,7 +6,7 @@ import { randomInt } from 'node:crypto';
  * creation, and not guessable from a neighbour. The database's primary keys catch the (1 in a
  * million per millisecond) collision.
  */
-export type IdPrefix = 'ps' | 'pm' | 'po' | 'rf' | 'key' | 'wh' | 'card';
+export type IdPrefix = 'ps' | 'pm' | 'po' | 'rf' | 'key' | 'wh' | 'card' | 'tu';
 
 export type IdGenerator = (prefix: IdPrefix) => string;
 

@@ -1,0 +1,232 @@
+import type { Tx } from '../db/database.js';
+import { cancelJob, enqueueJob } from '../jobs/job.repo.js';
+import type { Keyring } from '../keys/keyring.js';
+import { computeFee } from '../ledger/fees.js';
+import { book } from '../ledger/ledger.service.js';
+import type { Project } from '../projects/project.repo.js';
+import { settleSession, type SessionView } from '../sessions/session-view.js';
+import { updateSessionParams, type Session, type SessionParams } from '../sessions/session.repo.js';
+import { createSession } from '../sessions/session.service.js';
+import type { ApiVersion } from '../shared/api-version.js';
+import type { Clock } from '../shared/clock.js';
+import { normalizeCurrency } from '../shared/currencies.js';
+import { ApiError, invalidRequest } from '../shared/errors.js';
+import type { IdGenerator } from '../shared/ids.js';
+import { transition } from '../shared/state-machine.js';
+import { protectCardData } from '../tokens/card-params.js';
+import { enqueueWebhook } from '../webhooks/webhook.service.js';
+import { checkPayoutDestination } from './destination.js';
+import { insertPayout, listSessionPayouts, updatePayout, type Payout, type PayoutPatch, type Rail } from './payout.repo.js';
+import { PAYOUT_TRANSITIONS, payoutStatus, type PayoutStage } from './payout.status.js';
+
+/**
+ * The partner-facing half of payouts. As with payments: record, queue the job that talks to the
+ * rail, answer at once. The money is real: confirming reserves amount plus fee from the project's
+ * wallet in the same transaction (never below zero), and the reservation is either settled to the
+ * rail or voided back to the wallet — never both, never lost.
+ */
+export interface PayoutDeps {
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly keyring: Keyring;
+}
+
+export const PAYOUT_CONFIRM_TIMEOUT_MS = 240 * 60_000;
+export const payoutJobKey = (id: string, what: string) => `${id}:${what}`;
+
+export async function movePayout(tx: Tx, payout: Payout, to: PayoutStage, patch: PayoutPatch, now: Date): Promise<Payout> {
+  transition(PAYOUT_TRANSITIONS, payout.stage, to, `payout ${payout.id}`);
+  const next = { ...patch, ...(to === 'succeeded' || to === 'failed' ? { finishedAt: now } : {}), stage: to };
+  await updatePayout(tx, payout.id, next, now);
+  return { ...payout, ...next, updatedAt: now };
+}
+
+/** The rail a destination travels on, which decides its settlement delay. */
+export function railOf(method: Record<string, unknown>): Rail {
+  if (method['type'] === 'card') return 'card';
+  if (method['type'] === 'wallet') return 'wallet';
+  const account = method['bank_account'] as { system_type?: string } | undefined;
+  switch (account?.system_type) {
+    case 'ru':
+      return 'ru';
+    case 'faster_payment_system':
+      return 'fps';
+    case 'faster_payment_system_verification':
+      return 'fps_verification';
+    default:
+      return 'bank_transfer';
+  }
+}
+
+type PayoutParams = Pick<SessionParams, 'payment_method' | 'amount_details' | 'customer' | 'participant_details' | 'metadata'>;
+
+/** session/start/payout (and the second half of session/init/payout). */
+export async function startPayout(
+  tx: Tx,
+  deps: PayoutDeps,
+  project: Project,
+  session: Session,
+  given: PayoutParams,
+  version: ApiVersion,
+): Promise<SessionView> {
+  const now = deps.clock.now();
+  if (session.status !== 'created') {
+    const existing = (await listSessionPayouts(tx, session.id)).at(-1);
+    throw new ApiError(
+      'invalid_session_state',
+      `session ${session.id} cannot start a payout: it is ${session.status}${existing ? ` and its payout ${existing.id} is ${payoutStatus(existing.stage)}` : ''}`,
+    );
+  }
+  const field = version === 'v2' ? 'payout_details' : 'payment_method';
+  const merged: SessionParams = { ...session.params };
+  for (const [k, v] of Object.entries(given) as [keyof PayoutParams, unknown][]) if (v !== undefined) (merged as Record<string, unknown>)[k] = v;
+  if (merged.payment_method === undefined) throw invalidRequest(`${field} is required (it was given neither to session/create nor here)`);
+  if (merged.amount_details === undefined) throw invalidRequest('amount_details is required (it was given neither to session/create nor here)');
+  checkPayoutDestination(merged.payment_method, merged.participant_details, field);
+  const protectedParams = await protectCardData(tx, deps, project.id, session.id, { ...merged, payment_details: undefined }, now);
+  const method = protectedParams.payment_method as Record<string, unknown>;
+  const amount = merged.amount_details.amount;
+  const currency = normalizeCurrency(merged.amount_details.currency);
+  const payout: Payout = {
+    id: deps.ids('po'),
+    sessionId: session.id,
+    projectId: project.id,
+    stage: 'checking',
+    amount,
+    currency,
+    fee: computeFee(amount, project.fees.payout),
+    rail: railOf(method),
+    paymentMethod: method,
+    customer: merged.customer ?? null,
+    participantDetails: merged.participant_details ?? null,
+    metadata: merged.metadata ?? null,
+    transactionInfo: null,
+    reserved: false,
+    error: null,
+    createdAt: now,
+    updatedAt: now,
+    finishedAt: null,
+  };
+  await insertPayout(tx, payout);
+  await updateSessionParams(tx, session.id, { ...protectedParams, amount_details: { amount, currency } });
+  await enqueueJob(tx, { kind: 'payout.check', payload: { payoutId: payout.id }, runAt: now, uniqueKey: payoutJobKey(payout.id, 'check') }, now);
+  return settleSession(tx, session, now);
+}
+
+export async function initPayout(tx: Tx, deps: PayoutDeps, project: Project, given: PayoutParams, version: ApiVersion): Promise<SessionView> {
+  const session = await createSession(tx, deps, project, {});
+  return startPayout(tx, deps, project, session, given, version);
+}
+
+/**
+ * Reserves amount plus fee and sends the payout on, or fails it with insufficient_funds. Used by
+ * session/confirm and by auto-confirmation; returns the payout as it now is.
+ */
+export async function reserveAndSend(tx: Tx, deps: PayoutDeps, project: Project, payout: Payout, now: Date): Promise<Payout> {
+  const total = payout.amount + payout.fee;
+  const booked = await book(tx, {
+    projectId: project.id,
+    kind: 'payout_reserve',
+    reference: payout.id,
+    description: `reserve payout ${payout.id}`,
+    currency: payout.currency,
+    at: now,
+    postings: [
+      { account: 'wallet', amount: -total },
+      { account: 'reserved', amount: total },
+    ],
+  });
+  if (booked.kind === 'insufficient_funds') {
+    return movePayout(
+      tx,
+      payout,
+      'failed',
+      {
+        error: {
+          code: 'insufficient_funds',
+          description: `the ${payout.currency} wallet holds ${booked.available} and the payout needs ${total} (amount ${payout.amount} + fee ${payout.fee}); top it up and start a new payout`,
+        },
+      },
+      now,
+    );
+  }
+  const sending = await movePayout(tx, payout, 'sending', { reserved: true }, now);
+  await enqueueJob(tx, { kind: 'payout.send', payload: { payoutId: payout.id }, runAt: now, uniqueKey: payoutJobKey(payout.id, 'send') }, now);
+  return sending;
+}
+
+export async function confirmPayout(tx: Tx, deps: PayoutDeps, project: Project, session: Session): Promise<SessionView | undefined> {
+  const payout = (await listSessionPayouts(tx, session.id)).at(-1);
+  if (!payout) return undefined;
+  if (payout.stage !== 'awaiting_confirm') {
+    throw new ApiError('invalid_session_state', `session ${session.id} is not waiting for confirmation: its payout ${payout.id} is ${payoutStatus(payout.stage)}`);
+  }
+  const now = deps.clock.now();
+  await cancelJob(tx, payoutJobKey(payout.id, 'confirm_timeout'));
+  const after = await reserveAndSend(tx, deps, project, payout, now);
+  const view = await settleSession(tx, session, now);
+  if (after.stage === 'failed') await enqueueWebhook(tx, deps, project, view, 'payment_finished', now);
+  return view;
+}
+
+export async function cancelPayout(tx: Tx, deps: PayoutDeps, project: Project, session: Session): Promise<SessionView | undefined> {
+  const payout = (await listSessionPayouts(tx, session.id)).at(-1);
+  if (!payout) return undefined;
+  if (payout.stage !== 'awaiting_confirm') {
+    throw new ApiError('invalid_session_state', `session ${session.id} cannot be cancelled now: its payout ${payout.id} is ${payoutStatus(payout.stage)}`);
+  }
+  const now = deps.clock.now();
+  await movePayout(tx, payout, 'failed', { error: { code: 'cancelled_by_partner', description: 'the partner cancelled the payout (session/cancel)' } }, now);
+  await cancelJob(tx, payoutJobKey(payout.id, 'confirm_timeout'));
+  const view = await settleSession(tx, session, now);
+  await enqueueWebhook(tx, deps, project, view, 'payment_finished', now);
+  return view;
+}
+
+/**
+ * fps/customer_verification (§5.16): is this phone registered with this bank in the Faster Payment
+ * System? A free, auto-confirmed operation in the session's payout list: found → succeeded (session
+ * accepted), not found → failed (session cancelled), with payment_finished either way.
+ */
+export async function startFpsVerification(
+  tx: Tx,
+  deps: PayoutDeps,
+  project: Project,
+  session: Session,
+  body: { payment_method: unknown; participant_details: unknown },
+): Promise<SessionView> {
+  const method = body.payment_method as { type?: string; bank_account?: { system_type?: string } };
+  if (method.type !== 'bank_account' || method.bank_account?.system_type !== 'faster_payment_system_verification') {
+    throw invalidRequest('payment_method.bank_account.system_type must be faster_payment_system_verification');
+  }
+  checkPayoutDestination(body.payment_method, body.participant_details, 'payment_method');
+  const recipient = (body.participant_details as { recipient?: Record<string, unknown> } | undefined)?.recipient;
+  for (const name of ['first_name', 'last_name'] as const) {
+    if (typeof recipient?.[name] !== 'string' || recipient[name] === '') throw invalidRequest(`participant_details.recipient.${name} is required`);
+  }
+  if (session.status !== 'created') throw new ApiError('invalid_session_state', `session ${session.id} cannot start a verification: it is ${session.status}`);
+  const now = deps.clock.now();
+  const payout: Payout = {
+    id: deps.ids('po'),
+    sessionId: session.id,
+    projectId: project.id,
+    stage: 'checking',
+    amount: 0,
+    currency: 'rub',
+    fee: 0,
+    rail: 'fps_verification',
+    paymentMethod: body.payment_method as Record<string, unknown>,
+    customer: null,
+    participantDetails: body.participant_details,
+    metadata: null,
+    transactionInfo: null,
+    reserved: false,
+    error: null,
+    createdAt: now,
+    updatedAt: now,
+    finishedAt: null,
+  };
+  await insertPayout(tx, payout);
+  await enqueueJob(tx, { kind: 'payout.check', payload: { payoutId: payout.id }, runAt: now, uniqueKey: payoutJobKey(payout.id, 'check') }, now);
+  return settleSession(tx, session, now);
+}

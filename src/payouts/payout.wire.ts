@@ -1,0 +1,33 @@
+import { renderRefund } from '../payments/payment.wire.js';
+import type { Refund } from '../payments/payment.repo.js';
+import type { ApiVersion } from '../shared/api-version.js';
+import { formatTimestamp } from '../shared/time.js';
+import type { Payout } from './payout.repo.js';
+import { payoutStatus } from './payout.status.js';
+
+/** A card destination shows only brand and last4; bank accounts, phones and wallets are echoed as given. */
+export function maskedPaymentMethod(method: Record<string, unknown>): Record<string, unknown> {
+  const card = method['card'] as { type?: string; vault_card?: { last4: string; brand: string } } | undefined;
+  if (method['type'] === 'card' && card?.vault_card) return { type: 'card', card: { last4: card.vault_card.last4, brand: card.vault_card.brand } };
+  return method;
+}
+
+/** A payout as the wire shows it (§6.3); v2 names the destination payout_details. */
+export function renderPayout(p: Payout, refunds: readonly Refund[], version: ApiVersion): Record<string, unknown> {
+  const wire: Record<string, unknown> = { id: p.id, status: payoutStatus(p.stage), created_at: formatTimestamp(p.createdAt) };
+  if (p.finishedAt) wire['finished_at'] = formatTimestamp(p.finishedAt);
+  if (p.customer !== null && p.customer !== undefined) wire['customer'] = p.customer;
+  wire[version === 'v2' ? 'payout_details' : 'payment_method'] = maskedPaymentMethod(p.paymentMethod);
+  if (p.amount > 0) wire['amount_details'] = { amount: p.amount, currency: p.currency };
+  if (p.reserved || p.stage === 'succeeded') {
+    const money = (amount: number) => ({ amount, currency: p.currency });
+    wire['amounts'] = { gross: money(p.amount + p.fee), net: money(p.amount), fee: money(p.fee) };
+  }
+  if (p.participantDetails !== null && p.participantDetails !== undefined) wire['participant_details'] = p.participantDetails;
+  if (p.transactionInfo) wire['transaction_info'] = p.transactionInfo;
+  const mine = refunds.filter((r) => r.payoutId === p.id);
+  if (mine.length > 0) wire['refunds'] = mine.map(renderRefund);
+  if (p.metadata !== null && p.metadata !== undefined) wire['metadata'] = p.metadata;
+  if (p.error) wire['error'] = p.error;
+  return wire;
+}
