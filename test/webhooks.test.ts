@@ -217,7 +217,7 @@ describe('outbox', () => {
     const session = await getSession(db, project, sessionId);
     await assert.rejects(
       db.transaction().execute(async (tx) => {
-        await enqueueWebhook(tx, { ids: (p) => `${p}_rollback` }, project, { session, payments: [], refunds: [] }, 'payment_finished', new Date());
+        await enqueueWebhook(tx, { ids: (p) => `${p}_rollback` }, project, { session, payments: [], payouts: [], refunds: [] }, 'payment_finished', new Date());
         throw new Error('the state change failed');
       }),
       /the state change failed/,
