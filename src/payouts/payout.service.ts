@@ -15,7 +15,9 @@ import type { IdGenerator } from '../shared/ids.js';
 import { transition } from '../shared/state-machine.js';
 import { protectCardData } from '../tokens/card-params.js';
 import { enqueueWebhook } from '../webhooks/webhook.service.js';
+import { isValidRuMobilePhone } from './destination-checks.js';
 import { checkPayoutDestination } from './destination.js';
+import { isFpsBankId } from './fps-banks.js';
 import { insertPayout, listSessionPayouts, updatePayout, type Payout, type PayoutPatch, type Rail } from './payout.repo.js';
 import { PAYOUT_TRANSITIONS, payoutStatus, type PayoutStage } from './payout.status.js';
 
@@ -199,7 +201,10 @@ export async function startFpsVerification(
   if (method.type !== 'bank_account' || method.bank_account?.system_type !== 'faster_payment_system_verification') {
     throw invalidRequest('payment_method.bank_account.system_type must be faster_payment_system_verification');
   }
-  checkPayoutDestination(body.payment_method, body.participant_details, 'payment_method');
+  const target = ((method.bank_account as Record<string, unknown>)['faster_payment_system_verification'] ?? {}) as { phone?: unknown; bank_id?: unknown };
+  const field = 'payment_method.bank_account.faster_payment_system_verification';
+  if (typeof target.phone !== 'string' || !isValidRuMobilePhone(target.phone)) throw invalidRequest(`${field}.phone must be a Russian mobile number like 79001234567`);
+  if (typeof target.bank_id !== 'string' || !isFpsBankId(target.bank_id)) throw invalidRequest(`${field}.bank_id is not a bank of the Faster Payment System (see GET /api/v1/fps/banks)`);
   const recipient = (body.participant_details as { recipient?: Record<string, unknown> } | undefined)?.recipient;
   for (const name of ['first_name', 'last_name'] as const) {
     if (typeof recipient?.[name] !== 'string' || recipient[name] === '') throw invalidRequest(`participant_details.recipient.${name} is required`);
