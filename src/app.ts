@@ -17,7 +17,9 @@ import { paymentMethods } from './payments/payment.routes.js';
 import { payoutMethods } from './payouts/payout.routes.js';
 import { reportAdminRoutes } from './payouts/report.routes.js';
 import { sessionActionMethods } from './sessions/session-actions.routes.js';
+import { tokenMethods, tokenizeRoutes } from './tokens/token.routes.js';
 import { sessionMethods } from './sessions/session.routes.js';
+import { paymentPageApiRoutes } from './web/payment-page.routes.js';
 import { threeDsRoutes } from './web/three-ds.routes.js';
 import { clockAdminRoutes } from './clock/clock.routes.js';
 import type { Clock, OffsetClock } from './shared/clock.js';
@@ -86,7 +88,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...sessionActionMethods(deps),
     ...paymentMethods(deps),
     ...payoutMethods(deps),
+    ...tokenMethods(deps),
   ]);
+  await tokenizeRoutes(app, deps);
+  paymentPageApiRoutes(app, deps);
   threeDsRoutes(app, deps);
   await app.register(
     async (admin) => {

@@ -16,6 +16,7 @@ export interface ProjectsTable {
   webhook_max_age_seconds: ColumnType<number, number | undefined, number>;
   hold_period_seconds: ColumnType<number, number | undefined, number>;
   fees: ColumnType<unknown, string | undefined, string>;
+  card_id_enabled: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -81,6 +82,8 @@ export interface CardsTable {
   last4: string;
   brand: string;
   created_at: Timestamp;
+  expiration_month: ColumnType<string | null, string | null | undefined, string | null>;
+  expiration_year: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type WebhookType = 'ready_to_confirm' | 'ready_to_capture' | 'action_required' | 'payment_finished' | 'payment_refunded';
@@ -159,6 +162,8 @@ export interface PaymentsTable {
   tds_result: 'confirmed' | 'failed' | null;
   capture_amount: ColumnType<string | null, number | null | undefined, number | null>;
   fee: ColumnType<string, number | undefined, number>;
+  recurrent_token: ColumnType<string | null, string | null | undefined, string | null>;
+  initiator: ColumnType<'merchant' | 'client' | null, 'merchant' | 'client' | null | undefined, 'merchant' | 'client' | null>;
   error_code: string | null;
   error_description: string | null;
   created_at: Timestamp;
@@ -237,6 +242,28 @@ export interface PayoutsTable {
   finished_at: Timestamp | null;
 }
 
+export interface PublicTokensTable {
+  token: string;
+  project_id: BigIntId;
+  kind: 'tokenize_widget' | 'acquiring_widget' | 'fps_no_account_widget';
+  params: ColumnType<Record<string, unknown>, string, string>;
+  session_id: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+export interface RecurrentTokensTable {
+  token: string;
+  project_id: BigIntId;
+  card_id: string;
+  payment_id: string;
+  created_at: Timestamp;
+  finished_at: Timestamp;
+  disabled_at: Timestamp | null;
+}
+
 export interface Database {
   projects: ProjectsTable;
   project_keys: ProjectKeysTable;
@@ -257,6 +284,8 @@ export interface Database {
   ledger_entries: LedgerEntriesTable;
   ledger_postings: LedgerPostingsTable;
   payouts: PayoutsTable;
+  public_tokens: PublicTokensTable;
+  recurrent_tokens: RecurrentTokensTable;
 }
 
 export type ProjectRow = Selectable<ProjectsTable>;

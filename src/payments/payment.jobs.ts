@@ -10,6 +10,7 @@ import type { VaultCardRef } from '../tokens/card-params.js';
 import { openSecurityCode, revealCardNumber } from '../tokens/vault.js';
 import { computeFee } from '../ledger/fees.js';
 import { book } from '../ledger/ledger.service.js';
+import { issueRecurrentToken } from '../tokens/token.service.js';
 import { enqueueWebhook } from '../webhooks/webhook.service.js';
 import { findPayment, findRefund, insertRefund, listSessionRefunds, updatePayment, updateRefund, type Payment } from './payment.repo.js';
 import { CONFIRM_TIMEOUT_MS, THREE_DS_TIMEOUT_MS, jobKey, movePayment, newTdsId, type PaymentDeps } from './payment.service.js';
@@ -91,6 +92,17 @@ async function finish(deps: PaymentJobDeps, c: Ctx, to: 'succeeded' | 'failed', 
       ],
     });
     patch = { ...patch, capturedAmount: gross, fee };
+    if (c.payment.paymentOptions?.['recurrent'] === true && !c.payment.initiator) {
+      const ref = vaultRef(c.payment);
+      const token = await issueRecurrentToken(c.tx, {
+        projectId: c.project.id,
+        cardId: ref.card_id,
+        paymentId: c.payment.id,
+        now: c.now,
+        cardExpiry: { ...(ref.expiration_month ? { month: ref.expiration_month } : {}), ...(ref.expiration_year ? { year: ref.expiration_year } : {}) },
+      });
+      patch = { ...patch, recurrentTokenId: token.token };
+    }
   }
   await movePayment(c.tx, c.payment, to, patch, c.now);
   const view = await settleSession(c.tx, c.session, c.now);
@@ -182,6 +194,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): [string, JobHandler][]
         currency: payment.currency,
         capture: !payment.hold,
         now: deps.clock.now(),
+        initiator: payment.initiator ?? undefined,
       });
       await step(deps, payment.id, ['authorizing'], (c) => applyAuthorization(deps, c, result));
     },

@@ -1,6 +1,7 @@
 import type { Queryable, Tx } from '../db/database.js';
 import type { PaymentsTable, RefundsTable } from '../db/schema.js';
 import type { Selectable } from 'kysely';
+import type { RecurrentToken } from '../tokens/public-token.repo.js';
 import type { PaymentStage, RefundStatus } from './payment.status.js';
 
 export interface OperationError {
@@ -36,6 +37,10 @@ export interface Payment {
   readonly createdAt: Date;
   readonly updatedAt: Date;
   readonly finishedAt: Date | null;
+  /** Charged with a recurrent token: merchant (MIT) or client (CIT) initiated. */
+  readonly initiator: 'merchant' | 'client' | null;
+  /** The recurrent token this payment earned (payment_options.recurrent), with its state. */
+  readonly recurrent: RecurrentToken | null;
 }
 
 /** A refund of a payment, or (payout_id) a payout returned by the recipient's bank. */
@@ -58,7 +63,9 @@ export interface Refund {
 const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
 const err = (code: string | null, description: string | null): OperationError | null => (code ? { code, description: description ?? '' } : null);
 
-function toPayment(r: Selectable<PaymentsTable>): Payment {
+type PaymentRow = Selectable<PaymentsTable> & { rt_created_at?: Date | null; rt_finished_at?: Date | null; rt_disabled_at?: Date | null; rt_card_id?: string | null };
+
+function toPayment(r: PaymentRow): Payment {
   return {
     id: r.id,
     sessionId: r.session_id,
@@ -85,6 +92,11 @@ function toPayment(r: Selectable<PaymentsTable>): Payment {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     finishedAt: r.finished_at,
+    initiator: r.initiator,
+    recurrent:
+      r.recurrent_token && r.rt_created_at && r.rt_finished_at
+        ? { token: r.recurrent_token, projectId: String(r.project_id), cardId: r.rt_card_id ?? '', paymentId: r.id, createdAt: r.rt_created_at, finishedAt: r.rt_finished_at, disabledAt: r.rt_disabled_at ?? null }
+        : null,
   };
 }
 
@@ -122,6 +134,7 @@ export async function insertPayment(tx: Tx, p: Payment): Promise<void> {
       participant_details: json(p.participantDetails),
       payment_options: json(p.paymentOptions),
       metadata: json(p.metadata),
+      initiator: p.initiator,
       created_at: p.createdAt,
       updated_at: p.updatedAt,
     })
@@ -129,7 +142,7 @@ export async function insertPayment(tx: Tx, p: Payment): Promise<void> {
 }
 
 /** The fields a lifecycle step may change. `stage` moves only through payment.service's transition. */
-export type PaymentPatch = Partial<
+export type PaymentPatch = { recurrentTokenId?: string } & Partial<
   Pick<Payment, 'stage' | 'capturedAmount' | 'refundedAmount' | 'fee' | 'paymentDetails' | 'cardChecked' | 'transactionInfo' | 'customerInteraction' | 'tdsId' | 'tdsResult' | 'captureAmount' | 'error' | 'finishedAt'>
 >;
 
@@ -139,6 +152,7 @@ export async function updatePayment(tx: Tx, id: string, patch: PaymentPatch, now
   if (patch.capturedAmount !== undefined) set['captured_amount'] = patch.capturedAmount;
   if (patch.refundedAmount !== undefined) set['refunded_amount'] = patch.refundedAmount;
   if (patch.fee !== undefined) set['fee'] = patch.fee;
+  if (patch.recurrentTokenId !== undefined) set['recurrent_token'] = patch.recurrentTokenId;
   if (patch.paymentDetails !== undefined) set['payment_details'] = JSON.stringify(patch.paymentDetails);
   if (patch.cardChecked !== undefined) set['card_checked'] = patch.cardChecked;
   if (patch.transactionInfo !== undefined) set['transaction_info'] = json(patch.transactionInfo);
@@ -165,7 +179,15 @@ export async function findPaymentByTdsId(db: Queryable, tdsId: string): Promise<
 }
 
 export async function listSessionPayments(db: Queryable, sessionId: string): Promise<Payment[]> {
-  const rows = await db.selectFrom('payments').selectAll().where('session_id', '=', sessionId).orderBy('created_at').orderBy('id').execute();
+  const rows = await db
+    .selectFrom('payments')
+    .leftJoin('recurrent_tokens as rt', 'rt.token', 'payments.recurrent_token')
+    .selectAll('payments')
+    .select(['rt.created_at as rt_created_at', 'rt.finished_at as rt_finished_at', 'rt.disabled_at as rt_disabled_at', 'rt.card_id as rt_card_id'])
+    .where('payments.session_id', '=', sessionId)
+    .orderBy('payments.created_at')
+    .orderBy('payments.id')
+    .execute();
   return rows.map(toPayment);
 }
 

@@ -19,7 +19,7 @@ export function paymentMethods(deps: PaymentDeps): ApiMethod[] {
       summary: 'Create a session and start a card payment in one call (§5.2); use an idempotency key',
       body: InitPaymentBody,
       response: SessionResponse,
-      run: async (tx, ctx, body) => ({ session: renderSession(await initPayment(tx, deps, ctx.project, body), ctx.version) }),
+      run: async (tx, ctx, body) => ({ session: renderSession(await initPayment(tx, deps, ctx.project, body), ctx.version, ctx.project) }),
     }),
     defineMethod<StartPaymentBody>({
       path: 'session/start/payment',
@@ -29,7 +29,7 @@ export function paymentMethods(deps: PaymentDeps): ApiMethod[] {
       run: async (tx, ctx, body) => {
         const session = await lockOwnSession(tx, ctx.project, body.session_id);
         const { session_id: _, ...given } = body;
-        return { session: renderSession(await startPayment(tx, deps, ctx.project, session, given), ctx.version) };
+        return { session: renderSession(await startPayment(tx, deps, ctx.project, session, given), ctx.version, ctx.project) };
       },
     }),
     defineMethod<CaptureBody>({
@@ -39,7 +39,7 @@ export function paymentMethods(deps: PaymentDeps): ApiMethod[] {
       response: SessionResponse,
       run: async (tx, ctx, body) => {
         const session = await lockOwnSession(tx, ctx.project, body.session_id);
-        return { session: renderSession(await capturePayment(tx, deps, ctx.project, session, body.amount_details), ctx.version) };
+        return { session: renderSession(await capturePayment(tx, deps, ctx.project, session, body.amount_details), ctx.version, ctx.project) };
       },
     }),
     defineMethod<RefundBody>({
@@ -49,7 +49,7 @@ export function paymentMethods(deps: PaymentDeps): ApiMethod[] {
       response: SessionResponse,
       run: async (tx, ctx, body) => {
         const session = await lockOwnSession(tx, ctx.project, body.session_id);
-        return { session: renderSession(await refundPayment(tx, deps, ctx.project, session, { amount: body.amount_details, metadata: body.metadata }), ctx.version) };
+        return { session: renderSession(await refundPayment(tx, deps, ctx.project, session, { amount: body.amount_details, metadata: body.metadata }), ctx.version, ctx.project) };
       },
     }),
   ];

@@ -11,7 +11,9 @@ import { normalizeCurrency } from '../shared/currencies.js';
 import { ApiError, invalidRequest } from '../shared/errors.js';
 import type { IdGenerator } from '../shared/ids.js';
 import { transition } from '../shared/state-machine.js';
-import { protectCardData } from '../tokens/card-params.js';
+import { protectCardData, type VaultCardRef } from '../tokens/card-params.js';
+import { usableRecurrentToken } from '../tokens/token.service.js';
+import { findCardById, sealSecurityCode } from '../tokens/vault.js';
 import { enqueueWebhook } from '../webhooks/webhook.service.js';
 import { insertPayment, insertRefund, listSessionPayments, listSessionRefunds, updatePayment, type Payment, type PaymentPatch } from './payment.repo.js';
 import { PAYMENT_TRANSITIONS, paymentStatus, type PaymentStage } from './payment.status.js';
@@ -41,7 +43,8 @@ export async function movePayment(tx: Tx, payment: Payment, to: PaymentStage, pa
   const finished = to === 'succeeded' || to === 'failed' ? { finishedAt: now } : {};
   const next = { ...patch, ...finished, stage: to };
   await updatePayment(tx, payment.id, next, now);
-  return { ...payment, ...next, updatedAt: now };
+  const { recurrentTokenId: _, ...rest } = next;
+  return { ...payment, ...rest, updatedAt: now };
 }
 
 export async function lockOwnSession(tx: Tx, project: Project, sessionId: string): Promise<Session> {
@@ -79,7 +82,25 @@ export async function startPayment(tx: Tx, deps: PaymentDeps, project: Project, 
   for (const field of ['payment_details', 'amount_details', 'customer'] as const) {
     if (params[field] === undefined) throw invalidRequest(`${field} is required (it was given neither to session/create nor here)`);
   }
-  const details = params.payment_details as Record<string, unknown>;
+  let details = params.payment_details as Record<string, unknown>;
+  let initiator: 'merchant' | 'client' | null = null;
+  if (details['type'] === 'recurrent') {
+    // A saved card charged again (§8): MIT without the payer, CIT with the payer and 3-D Secure.
+    const r = details['recurrent'] as { token: string; initiator?: 'merchant' | 'client'; security_code?: string };
+    initiator = r.initiator ?? 'merchant';
+    if (initiator === 'client' && typeof (params.payment_options as { return_url?: unknown } | undefined)?.return_url !== 'string') {
+      throw invalidRequest('payment_options.return_url is required for a client-initiated recurrent payment (the payer passes 3-D Secure)');
+    }
+    const token = await usableRecurrentToken(tx, project.id, r.token, now);
+    const card = await findCardById(tx, project.id, token.cardId);
+    if (!card) throw invalidRequest('payment_details.recurrent.token names a card that is no longer in the vault');
+    const ref: VaultCardRef = { card_id: card.cardId, number_hash: card.numberHash, brand: card.brand, bin: card.bin, last4: card.last4 };
+    if (card.expirationMonth) ref.expiration_month = card.expirationMonth;
+    if (card.expirationYear) ref.expiration_year = card.expirationYear;
+    if (r.security_code) ref.security_code_sealed = sealSecurityCode(deps.keyring, session.id, r.security_code);
+    details = { type: 'card', card: { type: 'vault_card', vault_card: ref } };
+    params.payment_details = details;
+  }
   const card = details['card'] as { type?: string } | undefined;
   if (details['type'] !== 'card' || card?.type !== 'vault_card') {
     const kind = details['type'] === 'card' ? `card.type ${String(card?.type)}` : `type ${String(details['type'])}`;
@@ -112,6 +133,8 @@ export async function startPayment(tx: Tx, deps: PaymentDeps, project: Project, 
     createdAt: now,
     updatedAt: now,
     finishedAt: null,
+    initiator,
+    recurrent: null,
   };
   await insertPayment(tx, payment);
   // The stored parameters keep no security code beyond the payment's own sealed copy.

@@ -1,4 +1,5 @@
 import { formatTimestamp } from '../shared/time.js';
+import { renderRecurrent } from '../tokens/token.service.js';
 import type { Payment, Refund } from './payment.repo.js';
 import { paymentStatus } from './payment.status.js';
 
@@ -8,11 +9,11 @@ import { paymentStatus } from './payment.status.js';
  * as in the spec's examples (seed 004's immediate answer has no bin; action_required and
  * payment_finished do).
  */
-export function maskedPaymentDetails(details: Record<string, unknown>, withBin: boolean): Record<string, unknown> {
-  const card = details['card'] as { type?: string; vault_card?: { last4: string; brand: string; bin: string } } | undefined;
+export function maskedPaymentDetails(details: Record<string, unknown>, withBin: boolean, withCardId = false): Record<string, unknown> {
+  const card = details['card'] as { type?: string; vault_card?: { last4: string; brand: string; bin: string; card_id: string } } | undefined;
   if (details['type'] !== 'card' || !card?.vault_card) return { type: details['type'] };
   const v = card.vault_card;
-  return { type: 'card', card: { last4: v.last4, brand: v.brand, ...(withBin ? { bin: v.bin } : {}) } };
+  return { type: 'card', card: { last4: v.last4, brand: v.brand, ...(withBin ? { bin: v.bin } : {}), ...(withCardId ? { card_id: v.card_id } : {}) } };
 }
 
 export function renderRefund(r: Refund): Record<string, unknown> {
@@ -29,7 +30,7 @@ export function renderRefund(r: Refund): Record<string, unknown> {
   return wire;
 }
 
-export function renderPayment(p: Payment, refunds: readonly Refund[]): Record<string, unknown> {
+export function renderPayment(p: Payment, refunds: readonly Refund[], options: { cardIdEnabled: boolean }): Record<string, unknown> {
   const wire: Record<string, unknown> = {
     id: p.id,
     status: paymentStatus(p.stage),
@@ -37,7 +38,7 @@ export function renderPayment(p: Payment, refunds: readonly Refund[]): Record<st
   };
   if (p.finishedAt) wire['finished_at'] = formatTimestamp(p.finishedAt);
   if (p.customer !== null && p.customer !== undefined) wire['customer'] = p.customer;
-  wire['payment_details'] = maskedPaymentDetails(p.paymentDetails, p.cardChecked);
+  wire['payment_details'] = maskedPaymentDetails(p.paymentDetails, p.cardChecked, options.cardIdEnabled);
   wire['amount_details'] = { amount: p.amount, currency: p.currency };
   if (p.stage === 'succeeded') {
     const money = (amount: number) => ({ amount, currency: p.currency });
@@ -47,6 +48,7 @@ export function renderPayment(p: Payment, refunds: readonly Refund[]): Record<st
   if (p.paymentOptions) wire['payment_options'] = p.paymentOptions;
   if (p.customerInteraction && p.stage === 'awaiting_3ds') wire['customer_interaction'] = p.customerInteraction;
   if (p.transactionInfo) wire['transaction_info'] = p.transactionInfo;
+  if (p.recurrent) wire['recurrent'] = renderRecurrent(p.recurrent, p.updatedAt);
   const mine = refunds.filter((r) => r.paymentId === p.id);
   if (mine.length > 0) wire['refunds'] = mine.map(renderRefund);
   if (p.metadata !== null && p.metadata !== undefined) wire['metadata'] = p.metadata;

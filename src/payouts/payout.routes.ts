@@ -26,6 +26,7 @@ export function payoutMethods(deps: PayoutDeps): ApiMethod[] {
         session: renderSession(
           await initPayout(tx, deps, ctx.project, { ...body, payment_method: destination(body, ctx.version) }, ctx.version),
           ctx.version,
+          ctx.project,
         ),
       }),
     }),
@@ -38,7 +39,7 @@ export function payoutMethods(deps: PayoutDeps): ApiMethod[] {
         const session = await lockOwnSession(tx, ctx.project, body.session_id);
         const { session_id: _, payout_details: __, ...given } = body;
         const view = await startPayout(tx, deps, ctx.project, session, { ...given, payment_method: destination(body, ctx.version) }, ctx.version);
-        return { session: renderSession(view, ctx.version) };
+        return { session: renderSession(view, ctx.version, ctx.project) };
       },
     }),
     defineMethod<CustomerVerificationBody>({
@@ -49,7 +50,7 @@ export function payoutMethods(deps: PayoutDeps): ApiMethod[] {
       response: SessionResponse,
       run: async (tx, ctx, body) => {
         const session = await lockOwnSession(tx, ctx.project, body.session_id);
-        return { session: renderSession(await startFpsVerification(tx, deps, ctx.project, session, body), ctx.version) };
+        return { session: renderSession(await startFpsVerification(tx, deps, ctx.project, session, body), ctx.version, ctx.project) };
       },
     }),
     defineMethod<unknown>({

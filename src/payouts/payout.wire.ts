@@ -6,18 +6,21 @@ import type { Payout } from './payout.repo.js';
 import { payoutStatus } from './payout.status.js';
 
 /** A card destination shows only brand and last4; bank accounts, phones and wallets are echoed as given. */
-export function maskedPaymentMethod(method: Record<string, unknown>): Record<string, unknown> {
-  const card = method['card'] as { type?: string; vault_card?: { last4: string; brand: string } } | undefined;
-  if (method['type'] === 'card' && card?.vault_card) return { type: 'card', card: { last4: card.vault_card.last4, brand: card.vault_card.brand } };
+export function maskedPaymentMethod(method: Record<string, unknown>, withCardId = false): Record<string, unknown> {
+  const card = method['card'] as { type?: string; vault_card?: { last4: string; brand: string; card_id: string } } | undefined;
+  if (method['type'] === 'card' && card?.vault_card) {
+    const v = card.vault_card;
+    return { type: 'card', card: { last4: v.last4, brand: v.brand, ...(withCardId ? { card_id: v.card_id } : {}) } };
+  }
   return method;
 }
 
 /** A payout as the wire shows it (§6.3); v2 names the destination payout_details. */
-export function renderPayout(p: Payout, refunds: readonly Refund[], version: ApiVersion): Record<string, unknown> {
+export function renderPayout(p: Payout, refunds: readonly Refund[], version: ApiVersion, options: { cardIdEnabled: boolean }): Record<string, unknown> {
   const wire: Record<string, unknown> = { id: p.id, status: payoutStatus(p.stage), created_at: formatTimestamp(p.createdAt) };
   if (p.finishedAt) wire['finished_at'] = formatTimestamp(p.finishedAt);
   if (p.customer !== null && p.customer !== undefined) wire['customer'] = p.customer;
-  wire[version === 'v2' ? 'payout_details' : 'payment_method'] = maskedPaymentMethod(p.paymentMethod);
+  wire[version === 'v2' ? 'payout_details' : 'payment_method'] = maskedPaymentMethod(p.paymentMethod, options.cardIdEnabled);
   if (p.amount > 0) wire['amount_details'] = { amount: p.amount, currency: p.currency };
   if (p.reserved || p.stage === 'succeeded') {
     const money = (amount: number) => ({ amount, currency: p.currency });

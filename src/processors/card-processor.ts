@@ -22,11 +22,22 @@ export type AuthorizeResult =
   | { readonly kind: 'challenge' }
   | Decline;
 
+export interface AuthorizeRequest {
+  readonly operationId: string;
+  readonly card: ProcessorCard;
+  readonly amount: number;
+  readonly currency: string;
+  readonly capture: boolean;
+  readonly now: Date;
+  /** A charge of a saved card: merchant-initiated (no payer, no 3-D Secure) or client-initiated (3-D Secure). */
+  readonly initiator?: 'merchant' | 'client' | undefined;
+}
+
 export interface CardProcessor {
   /** Looks at the card before the partner confirms (enrolment, BIN). Declines nothing that needs the issuer. */
   precheck(op: { operationId: string; card: ProcessorCard }): Promise<{ kind: 'ok' } | Decline>;
   /** Asks the issuer. `capture: true` is a sale (authorize and capture); false places a hold. */
-  authorize(op: { operationId: string; card: ProcessorCard; amount: number; currency: string; capture: boolean; now: Date }): Promise<AuthorizeResult>;
+  authorize(op: AuthorizeRequest): Promise<AuthorizeResult>;
   /** The payer's answer on the 3-D Secure page, then the authorization it unlocks. */
   completeChallenge(op: { operationId: string; card: ProcessorCard; confirmed: boolean; capture: boolean }): Promise<AuthorizeResult>;
   capture(op: { operationId: string; amount: number }): Promise<{ kind: 'captured' } | Decline>;

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
-import type { AuthorizeResult, CardProcessor, Decline, ProcessorCard } from './card-processor.js';
+import type { AuthorizeRequest, AuthorizeResult, CardProcessor, Decline, ProcessorCard } from './card-processor.js';
 import { isExpired, testCardBehaviour } from './sandbox-cards.js';
 
 /**
@@ -30,17 +30,20 @@ export class SandboxCardProcessor implements CardProcessor {
     return this.#once(op.operationId, 'precheck', () => ({ kind: 'ok' as const }));
   }
 
-  async authorize(op: { operationId: string; card: ProcessorCard; amount: number; currency: string; capture: boolean; now: Date }): Promise<AuthorizeResult> {
+  async authorize(op: AuthorizeRequest): Promise<AuthorizeResult> {
     return this.#once(op.operationId, op.capture ? 'sale' : 'authorize', (): AuthorizeResult => {
       if (isExpired(op.card.expirationMonth, op.card.expirationYear, op.now)) {
         return { kind: 'declined', code: 'bank_card_expired', description: `the card expired at the end of ${op.card.expirationMonth}/${op.card.expirationYear}` };
       }
       const behaviour = testCardBehaviour(op.card.number);
+      // A saved card: the merchant charges without the payer (no challenge possible); the client
+      // initiated charge always goes through 3-D Secure.
+      if (op.initiator === 'client' && behaviour.kind !== 'decline') return { kind: 'challenge' };
       switch (behaviour.kind) {
         case 'decline':
           return { kind: 'declined', code: behaviour.code, description: behaviour.description };
         case 'challenge':
-          return { kind: 'challenge' };
+          return op.initiator === 'merchant' ? approval() : { kind: 'challenge' };
         case 'chargeback':
           return { ...approval(), chargebackAfterMs: behaviour.afterMs };
         default:

@@ -15,6 +15,8 @@ export interface ProjectSettings {
   readonly holdPeriodSeconds: number;
   /** Fees per operation type (percent plus fixed); empty means none. */
   readonly fees: FeeSchedule;
+  /** Show `card_id` on masked cards (Smart Glocal enables it on request, §6.7). */
+  readonly cardIdEnabled: boolean;
 }
 
 export interface Project extends ProjectSettings {
@@ -44,6 +46,7 @@ export function toProject(row: ProjectRow): Project {
     webhookMaxAgeSeconds: row.webhook_max_age_seconds,
     holdPeriodSeconds: row.hold_period_seconds,
     fees: (row.fees ?? {}) as FeeSchedule,
+    cardIdEnabled: row.card_id_enabled,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -88,6 +91,7 @@ export async function insertProject(tx: Tx, name: string, settings: ProjectSetti
       webhook_max_age_seconds: settings.webhookMaxAgeSeconds,
       hold_period_seconds: settings.holdPeriodSeconds,
       fees: JSON.stringify(settings.fees),
+      card_id_enabled: settings.cardIdEnabled,
       created_at: now,
       updated_at: now,
     })
@@ -109,6 +113,7 @@ export async function updateProjectSettings(tx: Tx, id: string, settings: Projec
       webhook_max_age_seconds: settings.webhookMaxAgeSeconds,
       hold_period_seconds: settings.holdPeriodSeconds,
       fees: JSON.stringify(settings.fees),
+      card_id_enabled: settings.cardIdEnabled,
       updated_at: now,
     })
     .where('id', '=', id)

@@ -20,6 +20,7 @@ export const SettingsPatch = Type.Object(
     webhook_max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, errorMessage: 'must be an integer from 1 to 100' })),
     webhook_max_age_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 2592000, errorMessage: 'must be an integer from 1 to 2592000 (30 days)' })),
     hold_period_seconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 2592000, errorMessage: 'must be an integer from 60 to 2592000 (30 days)' })),
+    card_id_enabled: Type.Optional(Type.Boolean({ description: 'Show card_id on masked cards (enabled on request at Smart Glocal)' })),
     fees: Type.Optional(
       Type.Object(
         { payout: Type.Optional(FeeRule), payment: Type.Optional(FeeRule) },
@@ -58,6 +59,7 @@ export function settingsFromWire(patch: SettingsPatch | undefined): Partial<Proj
   if (patch.webhook_max_age_seconds !== undefined) out.webhookMaxAgeSeconds = patch.webhook_max_age_seconds;
   if (patch.hold_period_seconds !== undefined) out.holdPeriodSeconds = patch.hold_period_seconds;
   if (patch.fees !== undefined) out.fees = patch.fees;
+  if (patch.card_id_enabled !== undefined) out.cardIdEnabled = patch.card_id_enabled;
   return out;
 }
 
@@ -78,6 +80,7 @@ export function renderProject(view: ProjectView) {
       webhook_max_age_seconds: p.webhookMaxAgeSeconds,
       hold_period_seconds: p.holdPeriodSeconds,
       fees: p.fees,
+      card_id_enabled: p.cardIdEnabled,
     },
     keys: view.keys.map(renderKey),
     created_at: formatTimestamp(p.createdAt),

@@ -39,6 +39,7 @@ export const DEFAULT_SETTINGS: ProjectSettings = {
   webhookMaxAgeSeconds: 1800,
   holdPeriodSeconds: 5 * 86_400,
   fees: {},
+  cardIdEnabled: false,
 };
 
 const notFound = (name: string) => new ApiError('not_found', `project "${name}" does not exist`);

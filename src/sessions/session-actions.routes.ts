@@ -22,7 +22,7 @@ export function sessionActionMethods(deps: PaymentDeps): ApiMethod[] {
         const session = await lockOwnSession(tx, ctx.project, body.session_id);
         const view = (await confirmPayment(tx, deps, ctx.project, session)) ?? (await confirmPayout(tx, deps, ctx.project, session));
         if (!view) throw new ApiError('invalid_session_state', `session ${session.id} has no operation waiting for confirmation (it is ${session.status})`);
-        return { session: renderSession(view, ctx.version) };
+        return { session: renderSession(view, ctx.version, ctx.project) };
       },
     }),
     defineMethod<CancelBody>({
@@ -38,7 +38,7 @@ export function sessionActionMethods(deps: PaymentDeps): ApiMethod[] {
           const now = deps.clock.now();
           view = await settleSession(tx, { ...session, cancelledAt: now }, now);
         }
-        return { session: renderSession(view, ctx.version) };
+        return { session: renderSession(view, ctx.version, ctx.project) };
       },
     }),
   ];

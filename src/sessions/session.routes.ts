@@ -12,7 +12,7 @@ export function sessionMethods(deps: SessionDeps): ApiMethod[] {
       body: CreateSessionBody,
       response: SessionResponse,
       run: async (tx, ctx, body) => ({
-        session: renderSession({ session: await createSession(tx, deps, ctx.project, sessionParamsFromWire(body, ctx.version)), payments: [], payouts: [], refunds: [] }, ctx.version),
+        session: renderSession({ session: await createSession(tx, deps, ctx.project, sessionParamsFromWire(body, ctx.version)), payments: [], payouts: [], refunds: [] }, ctx.version, ctx.project),
       }),
     }),
     defineMethod<SessionStatusBody>({
@@ -20,7 +20,7 @@ export function sessionMethods(deps: SessionDeps): ApiMethod[] {
       summary: 'The full session with its operations (§5.9)',
       body: SessionStatusBody,
       response: SessionResponse,
-      run: async (tx, ctx, body) => ({ session: renderSession(await loadSessionView(tx, await getSession(tx, ctx.project, body.session_id)), ctx.version) }),
+      run: async (tx, ctx, body) => ({ session: renderSession(await loadSessionView(tx, await getSession(tx, ctx.project, body.session_id)), ctx.version, ctx.project) }),
     }),
   ];
 }

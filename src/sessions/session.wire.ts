@@ -28,7 +28,13 @@ const LISTS = {
   v2: { payments: 'payment_list', payouts: 'payout_list' },
 } as const;
 
-export function renderSession(view: SessionView, version: ApiVersion): Record<string, unknown> {
+/** What a project's settings change in the rendering. */
+export interface RenderOptions {
+  /** Show card_id on masked cards (enabled per project, §6.7). */
+  readonly cardIdEnabled: boolean;
+}
+
+export function renderSession(view: SessionView, version: ApiVersion, options: RenderOptions): Record<string, unknown> {
   const { session } = view;
   const wire: Record<string, unknown> = {
     id: session.id,
@@ -38,8 +44,8 @@ export function renderSession(view: SessionView, version: ApiVersion): Record<st
   };
   if (session.finishedAt) wire['finished_at'] = formatTimestamp(session.finishedAt);
   if (session.nextAction) wire['next_action'] = session.nextAction;
-  if (view.payments.length > 0) wire[LISTS[version].payments] = view.payments.map((p) => renderPayment(p, view.refunds));
-  if (view.payouts.length > 0) wire[LISTS[version].payouts] = view.payouts.map((p) => renderPayout(p, view.refunds, version));
+  if (view.payments.length > 0) wire[LISTS[version].payments] = view.payments.map((p) => renderPayment(p, view.refunds, options));
+  if (view.payouts.length > 0) wire[LISTS[version].payouts] = view.payouts.map((p) => renderPayout(p, view.refunds, version, options));
   if (session.error) wire['error'] = { code: session.error.code, description: session.error.description };
   return wire;
 }

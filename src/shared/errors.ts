@@ -7,14 +7,17 @@
 export const ERROR_STATUS = {
   invalid_request: 400,
   amount_exceeds_limit: 400,
+  binding_is_deactivated: 400,
   identification_error: 401,
   authentication_error: 401,
+  invalid_public_token: 401,
   authorization_error: 403,
   session_not_found: 404,
   not_found: 404,
   idempotency_key_already_exists: 409,
   invalid_session_state: 409,
   payload_too_large: 413,
+  rate_limited: 429,
   internal_error: 500,
   service_unavailable: 503,
 } as const;

@@ -37,7 +37,7 @@ function asObject(value: unknown): Json | undefined {
 
 async function vaultBankCard(tx: Tx, deps: VaultDeps, projectId: string, scope: string, card: BankCardInput, field: string, now: Date): Promise<VaultCardRef> {
   if (!luhnValid(card.number)) throw invalidRequest(`${field}.number is not a valid card number (Luhn check failed)`);
-  const stored = await storeCard(tx, deps, projectId, card.number, now);
+  const stored = await storeCard(tx, deps, projectId, card.number, now, { month: card.expiration_month, year: card.expiration_year });
   const ref: VaultCardRef = { card_id: stored.cardId, number_hash: stored.numberHash, brand: stored.brand, bin: stored.bin, last4: stored.last4 };
   if (card.expiration_month !== undefined) ref.expiration_month = card.expiration_month;
   if (card.expiration_year !== undefined) ref.expiration_year = card.expiration_year;
@@ -65,6 +65,8 @@ async function protectHolder(tx: Tx, deps: VaultDeps, projectId: string, scope: 
     const found = await findCardByHash(tx, projectId, hash);
     if (!found) throw invalidRequest(`${field}.card.encrypted_card.number_hash does not name a card of this project (tokenize the card first)`);
     const ref: VaultCardRef = { card_id: found.cardId, number_hash: hash, brand: found.brand, bin: found.bin, last4: found.last4 };
+    if (found.expirationMonth) ref.expiration_month = found.expirationMonth;
+    if (found.expirationYear) ref.expiration_year = found.expirationYear;
     const code = encrypted['security_code'];
     if (typeof code === 'string' && /^\d{3,4}$/.test(code)) ref.security_code_sealed = sealSecurityCode(deps.keyring, scope, code);
     return { ...obj, card: { type: 'vault_card', vault_card: ref } };

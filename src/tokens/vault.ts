@@ -25,7 +25,14 @@ export function numberHash(keyring: Keyring, projectId: string, number: string):
   return createHmac('sha256', keyring.key('card_hash')).update(`${projectId}:${number}`).digest('hex');
 }
 
-export async function storeCard(tx: Tx, deps: VaultDeps, projectId: string, number: string, now: Date): Promise<VaultCard> {
+export async function storeCard(
+  tx: Tx,
+  deps: VaultDeps,
+  projectId: string,
+  number: string,
+  now: Date,
+  expiry?: { month: string | undefined; year: string | undefined },
+): Promise<VaultCard> {
   const hash = numberHash(deps.keyring, projectId, number);
   const masked = maskCard(number);
   await tx
@@ -39,8 +46,16 @@ export async function storeCard(tx: Tx, deps: VaultDeps, projectId: string, numb
       last4: masked.last4,
       brand: masked.brand,
       created_at: now,
+      expiration_month: expiry?.month ?? null,
+      expiration_year: expiry?.year ?? null,
     })
-    .onConflict((oc) => oc.columns(['project_id', 'number_hash']).doNothing())
+    // The same card again: keep its id (and hash), and learn a newer expiry if one was given.
+    .onConflict((oc) =>
+      oc.columns(['project_id', 'number_hash']).doUpdateSet((eb) => ({
+        expiration_month: expiry?.month ? eb.val(expiry.month) : eb.ref('cards.expiration_month'),
+        expiration_year: expiry?.year ? eb.val(expiry.year) : eb.ref('cards.expiration_year'),
+      })),
+    )
     .execute();
   const row = await tx
     .selectFrom('cards')
@@ -61,9 +76,24 @@ export function openSecurityCode(keyring: Keyring, scope: string, sealed: string
 }
 
 /** The card a number_hash names, for this project only (another project's hash is unknown here). */
-export async function findCardByHash(db: Queryable, projectId: string, hash: string): Promise<{ cardId: string; brand: string; bin: string; last4: string } | undefined> {
-  const row = await db.selectFrom('cards').select(['id', 'brand', 'bin', 'last4']).where('project_id', '=', projectId).where('number_hash', '=', hash).executeTakeFirst();
-  return row && { cardId: row.id, brand: row.brand, bin: row.bin, last4: row.last4 };
+export interface StoredCardInfo {
+  readonly cardId: string;
+  readonly numberHash: string;
+  readonly brand: string;
+  readonly bin: string;
+  readonly last4: string;
+  readonly expirationMonth: string | null;
+  readonly expirationYear: string | null;
+}
+
+export async function findCardByHash(db: Queryable, projectId: string, hash: string): Promise<StoredCardInfo | undefined> {
+  const row = await db.selectFrom('cards').selectAll().where('project_id', '=', projectId).where('number_hash', '=', hash).executeTakeFirst();
+  return row && { cardId: row.id, numberHash: row.number_hash, brand: row.brand, bin: row.bin, last4: row.last4, expirationMonth: row.expiration_month, expirationYear: row.expiration_year };
+}
+
+export async function findCardById(db: Queryable, projectId: string, cardId: string): Promise<StoredCardInfo | undefined> {
+  const row = await db.selectFrom('cards').selectAll().where('project_id', '=', projectId).where('id', '=', cardId).executeTakeFirst();
+  return row && { cardId: row.id, numberHash: row.number_hash, brand: row.brand, bin: row.bin, last4: row.last4, expirationMonth: row.expiration_month, expirationYear: row.expiration_year };
 }
 
 /** Opens a vaulted number for the processor call that needs it. Nothing else may ask for it. */

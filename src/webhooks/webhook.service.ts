@@ -27,7 +27,7 @@ export async function enqueueWebhook(
 ): Promise<string | undefined> {
   if (!project.webhookUrl) return undefined;
   const id = deps.ids('wh');
-  const body = JSON.stringify({ type, session: renderSession(view, project.apiVersion) });
+  const body = JSON.stringify({ type, session: renderSession(view, project.apiVersion, project) });
   await insertWebhook(tx, { id, projectId: project.id, sessionId: view.session.id, type, body, now });
   return id;
 }
