@@ -19,8 +19,9 @@ import { reportAdminRoutes } from './payouts/report.routes.js';
 import { sessionActionMethods } from './sessions/session-actions.routes.js';
 import { tokenMethods, tokenizeRoutes } from './tokens/token.routes.js';
 import { sessionMethods } from './sessions/session.routes.js';
-import { paymentPageApiRoutes } from './web/payment-page.routes.js';
+import { paymentPageApiRoutes, paymentPageRoutes } from './web/payment-page.routes.js';
 import { threeDsRoutes } from './web/three-ds.routes.js';
+import { tokenizeWidgetRoutes } from './web/tokenize-widget.routes.js';
 import { clockAdminRoutes } from './clock/clock.routes.js';
 import type { Clock, OffsetClock } from './shared/clock.js';
 import { webhookAdminRoutes } from './webhooks/webhook.routes.js';
@@ -92,6 +93,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   ]);
   await tokenizeRoutes(app, deps);
   paymentPageApiRoutes(app, deps);
+  paymentPageRoutes(app, deps);
+  tokenizeWidgetRoutes(app, deps);
   threeDsRoutes(app, deps);
   await app.register(
     async (admin) => {

@@ -13,7 +13,7 @@ import { book } from '../ledger/ledger.service.js';
 import { issueRecurrentToken } from '../tokens/token.service.js';
 import { enqueueWebhook } from '../webhooks/webhook.service.js';
 import { findPayment, findRefund, insertRefund, listSessionRefunds, updatePayment, updateRefund, type Payment } from './payment.repo.js';
-import { CONFIRM_TIMEOUT_MS, THREE_DS_TIMEOUT_MS, jobKey, movePayment, newTdsId, type PaymentDeps } from './payment.service.js';
+import { CONFIRM_TIMEOUT_MS, THREE_DS_TIMEOUT_MS, jobKey, movePayment, newTdsId, withoutSecurityCode as stripSecurityCode, type PaymentDeps } from './payment.service.js';
 import { REFUND_TRANSITIONS, type PaymentStage } from './payment.status.js';
 
 /**
@@ -64,11 +64,7 @@ async function processorCard(deps: PaymentJobDeps, p: Payment): Promise<Processo
 }
 
 /** The security code is kept only until the issuer has seen it. */
-function withoutSecurityCode(p: Payment): Record<string, unknown> {
-  const ref = { ...vaultRef(p) };
-  delete ref.security_code_sealed;
-  return { ...p.paymentDetails, card: { type: 'vault_card', vault_card: ref } };
-}
+const withoutSecurityCode = (p: Payment) => stripSecurityCode(p.paymentDetails);
 
 /**
  * Ends the payment. A success books the capture in the ledger in the same transaction: the card
@@ -138,7 +134,7 @@ async function applyAuthorization(deps: PaymentJobDeps, c: Ctx, result: Authoriz
   }
   if (result.chargebackAfterMs !== undefined) {
     const at = new Date(c.now.getTime() + result.chargebackAfterMs);
-    await enqueueJob(c.tx, { kind: 'payment.chargeback', payload: { paymentId: c.payment.id }, runAt: at, uniqueKey: jobKey(c.payment.id, 'chargeback') }, c.now);
+    await enqueueJob(c.tx, { kind: 'payment.chargeback', payload: { paymentId: c.payment.id, afterMs: result.chargebackAfterMs }, runAt: at, uniqueKey: jobKey(c.payment.id, 'chargeback') }, c.now);
   }
 }
 
@@ -285,7 +281,15 @@ export function paymentJobHandlers(deps: PaymentJobDeps): [string, JobHandler][]
 
     /** Sandbox card 4000 0000 0000 0259: the issuer takes the money back a clock-day later. */
     async 'payment.chargeback'(job) {
-      await step(deps, paymentIdOf(job.payload), ['succeeded'], async (c) => {
+      const { afterMs } = job.payload as { afterMs?: number };
+      const delay = afterMs ?? 86_400_000;
+      // A hold captured later is charged back a clock-day after its capture: wait for it.
+      await step(deps, paymentIdOf(job.payload), ['awaiting_capture', 'capturing', 'succeeded'], async (c) => {
+        const due = c.payment.stage === 'succeeded' && c.payment.finishedAt ? new Date(c.payment.finishedAt.getTime() + delay) : new Date(c.now.getTime() + delay);
+        if (due > c.now) {
+          await enqueueJob(c.tx, { kind: 'payment.chargeback', payload: { paymentId: c.payment.id, afterMs: delay }, runAt: due, uniqueKey: `${jobKey(c.payment.id, 'chargeback')}:${due.toISOString()}` }, c.now);
+          return;
+        }
         const active = (await listSessionRefunds(c.tx, c.session.id)).filter((r) => r.paymentId === c.payment.id && (r.status === 'accepted' || r.status === 'in_progress'));
         const amount = c.payment.capturedAmount - active.reduce((s, r) => s + r.amount, 0);
         if (amount <= 0) return;

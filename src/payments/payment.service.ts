@@ -40,8 +40,10 @@ const stateError = (description: string) => new ApiError('invalid_session_state'
 /** Moves a payment to a new stage (checked against the table) with whatever else changes with it. */
 export async function movePayment(tx: Tx, payment: Payment, to: PaymentStage, patch: PaymentPatch, now: Date): Promise<Payment> {
   transition(PAYMENT_TRANSITIONS, payment.stage, to, `payment ${payment.id}`);
-  const finished = to === 'succeeded' || to === 'failed' ? { finishedAt: now } : {};
-  const next = { ...patch, ...finished, stage: to };
+  const final = to === 'succeeded' || to === 'failed';
+  // A finished payment keeps no security code, sealed or not (it is only held until the issuer saw it).
+  const details = final ? withoutSecurityCode(patch.paymentDetails ?? payment.paymentDetails) : undefined;
+  const next = { ...patch, ...(final ? { finishedAt: now } : {}), ...(details ? { paymentDetails: details } : {}), stage: to };
   await updatePayment(tx, payment.id, next, now);
   const { recurrentTokenId: _, ...rest } = next;
   return { ...payment, ...rest, updatedAt: now };
@@ -137,8 +139,8 @@ export async function startPayment(tx: Tx, deps: PaymentDeps, project: Project, 
     recurrent: null,
   };
   await insertPayment(tx, payment);
-  // The stored parameters keep no security code beyond the payment's own sealed copy.
-  await updateSessionParams(tx, session.id, params);
+  // The session's stored parameters keep no security code: only the payment holds it, sealed.
+  await updateSessionParams(tx, session.id, { ...params, payment_details: withoutSecurityCode(details) });
   await enqueueJob(tx, { kind: 'payment.precheck', payload: { paymentId: payment.id }, runAt: now, uniqueKey: jobKey(payment.id, 'precheck') }, now);
   return settleSession(tx, session, now);
 }
@@ -259,3 +261,11 @@ export async function answerChallenge(tx: Tx, deps: PaymentDeps, payment: Paymen
 }
 
 export const newTdsId = () => randomBytes(18).toString('base64url');
+
+/** Payment details without the sealed security code (unchanged when there is none). */
+export function withoutSecurityCode(details: Record<string, unknown>): Record<string, unknown> {
+  const card = details['card'] as { type?: string; vault_card?: VaultCardRef } | undefined;
+  if (card?.type !== 'vault_card' || !card.vault_card || card.vault_card.security_code_sealed === undefined) return details;
+  const { security_code_sealed: _, ...ref } = card.vault_card;
+  return { ...details, card: { type: 'vault_card', vault_card: ref } };
+}

@@ -54,7 +54,8 @@ export async function payoutsReportCsv(db: Queryable, projectId: string, from: D
   const returns = await db
     .selectFrom('refunds')
     .innerJoin('payouts', 'payouts.id', 'refunds.payout_id')
-    .select(['refunds.id', 'refunds.payout_id', 'refunds.finished_at', 'refunds.amount'])
+    .innerJoin('sessions', 'sessions.id', 'refunds.session_id')
+    .select(['refunds.id', 'refunds.payout_id', 'refunds.finished_at', 'refunds.amount', 'sessions.params as session_params'])
     .where('refunds.project_id', '=', projectId)
     .where('refunds.finished_at', '>=', from)
     .where('refunds.finished_at', '<', to)
@@ -88,7 +89,7 @@ export async function payoutsReportCsv(db: Queryable, projectId: string, from: D
       'Refund',
       0,
       p.sessionId,
-      'sessionMetadata' in p ? p.sessionMetadata : '',
+      (r.session_params as { metadata?: unknown } | null)?.metadata,
       identity(p),
       p.rail,
       decimal(Number(r.amount), p.currency),

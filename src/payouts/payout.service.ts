@@ -60,6 +60,15 @@ export function railOf(method: Record<string, unknown>): Rail {
   }
 }
 
+/** A card session/create already vaulted is checked as the vault token it now is. */
+function asCheckable(method: unknown): unknown {
+  const m = method as { type?: string; card?: { type?: string; vault_card?: { number_hash: string } } } | undefined;
+  if (m?.type === 'card' && m.card?.type === 'vault_card' && m.card.vault_card) {
+    return { ...m, card: { type: 'encrypted_card', encrypted_card: { number_hash: m.card.vault_card.number_hash } } };
+  }
+  return method;
+}
+
 type PayoutParams = Pick<SessionParams, 'payment_method' | 'amount_details' | 'customer' | 'participant_details' | 'metadata'>;
 
 /** session/start/payout (and the second half of session/init/payout). */
@@ -84,8 +93,8 @@ export async function startPayout(
   for (const [k, v] of Object.entries(given) as [keyof PayoutParams, unknown][]) if (v !== undefined) (merged as Record<string, unknown>)[k] = v;
   if (merged.payment_method === undefined) throw invalidRequest(`${field} is required (it was given neither to session/create nor here)`);
   if (merged.amount_details === undefined) throw invalidRequest('amount_details is required (it was given neither to session/create nor here)');
-  checkPayoutDestination(merged.payment_method, merged.participant_details, field);
-  const protectedParams = await protectCardData(tx, deps, project.id, session.id, { ...merged, payment_details: undefined }, now);
+  checkPayoutDestination(asCheckable(merged.payment_method), merged.participant_details, field);
+  const protectedParams = await protectCardData(tx, deps, project.id, null, { ...merged, payment_details: undefined }, now);
   const method = protectedParams.payment_method as Record<string, unknown>;
   const amount = merged.amount_details.amount;
   const currency = normalizeCurrency(merged.amount_details.currency);

@@ -22,7 +22,7 @@ export function renderPayout(p: Payout, refunds: readonly Refund[], version: Api
   if (p.customer !== null && p.customer !== undefined) wire['customer'] = p.customer;
   wire[version === 'v2' ? 'payout_details' : 'payment_method'] = maskedPaymentMethod(p.paymentMethod, options.cardIdEnabled);
   if (p.amount > 0) wire['amount_details'] = { amount: p.amount, currency: p.currency };
-  if (p.reserved || p.stage === 'succeeded') {
+  if (p.amount > 0 && (p.reserved || p.stage === 'succeeded')) {
     const money = (amount: number) => ({ amount, currency: p.currency });
     wire['amounts'] = { gross: money(p.amount + p.fee), net: money(p.amount), fee: money(p.fee) };
   }

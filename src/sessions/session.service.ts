@@ -31,7 +31,7 @@ function normalize(params: SessionParams): SessionParams {
 export async function createSession(tx: Tx, deps: SessionDeps, project: Project, input: SessionParams): Promise<Session> {
   const now = deps.clock.now();
   const id = deps.ids('ps');
-  const params = await protectCardData(tx, deps, project.id, id, normalize(input), now);
+  const params = await protectCardData(tx, deps, project.id, null, normalize(input), now);
   const session: Session = {
     id,
     projectId: project.id,

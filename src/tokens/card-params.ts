@@ -35,14 +35,14 @@ function asObject(value: unknown): Json | undefined {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : undefined;
 }
 
-async function vaultBankCard(tx: Tx, deps: VaultDeps, projectId: string, scope: string, card: BankCardInput, field: string, now: Date): Promise<VaultCardRef> {
+async function vaultBankCard(tx: Tx, deps: VaultDeps, projectId: string, scope: string | null, card: BankCardInput, field: string, now: Date): Promise<VaultCardRef> {
   if (!luhnValid(card.number)) throw invalidRequest(`${field}.number is not a valid card number (Luhn check failed)`);
   const stored = await storeCard(tx, deps, projectId, card.number, now, { month: card.expiration_month, year: card.expiration_year });
   const ref: VaultCardRef = { card_id: stored.cardId, number_hash: stored.numberHash, brand: stored.brand, bin: stored.bin, last4: stored.last4 };
   if (card.expiration_month !== undefined) ref.expiration_month = card.expiration_month;
   if (card.expiration_year !== undefined) ref.expiration_year = card.expiration_year;
   if (card.cardholder_name !== undefined) ref.cardholder_name = card.cardholder_name;
-  if (card.security_code !== undefined) ref.security_code_sealed = sealSecurityCode(deps.keyring, scope, card.security_code);
+  if (card.security_code !== undefined && scope) ref.security_code_sealed = sealSecurityCode(deps.keyring, scope, card.security_code);
   return ref;
 }
 
@@ -50,7 +50,7 @@ async function vaultBankCard(tx: Tx, deps: VaultDeps, projectId: string, scope: 
  * `holder` is a PaymentDetails or PaymentMethod object; returns a copy with a bank_card vaulted, and an
  * encrypted_card (a number_hash from the vault) resolved to the same vault reference.
  */
-async function protectHolder(tx: Tx, deps: VaultDeps, projectId: string, scope: string, holder: unknown, field: string, now: Date): Promise<unknown> {
+async function protectHolder(tx: Tx, deps: VaultDeps, projectId: string, scope: string | null, holder: unknown, field: string, now: Date): Promise<unknown> {
   const obj = asObject(holder);
   const card = asObject(obj?.['card']);
   if (!obj || obj['type'] !== 'card' || !card) return holder;
@@ -68,17 +68,21 @@ async function protectHolder(tx: Tx, deps: VaultDeps, projectId: string, scope: 
     if (found.expirationMonth) ref.expiration_month = found.expirationMonth;
     if (found.expirationYear) ref.expiration_year = found.expirationYear;
     const code = encrypted['security_code'];
-    if (typeof code === 'string' && /^\d{3,4}$/.test(code)) ref.security_code_sealed = sealSecurityCode(deps.keyring, scope, code);
+    if (scope && typeof code === 'string' && /^\d{3,4}$/.test(code)) ref.security_code_sealed = sealSecurityCode(deps.keyring, scope, code);
     return { ...obj, card: { type: 'vault_card', vault_card: ref } };
   }
   return holder;
 }
 
+/**
+ * `scope` binds a sealed security code to the session that will use it; null discards the code
+ * (session/create keeps none: a code is only held by a started payment, until the issuer has seen it).
+ */
 export async function protectCardData<T extends { payment_details?: unknown; payment_method?: unknown }>(
   tx: Tx,
   deps: VaultDeps,
   projectId: string,
-  scope: string,
+  scope: string | null,
   params: T,
   now: Date,
 ): Promise<T> {

@@ -3,8 +3,8 @@ export function escapeHtml(value: unknown): string {
   return String(value).replace(/[&<>"'`=/]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** A minimal, self-contained page (no external CDN: it works offline). */
-export function page(title: string, body: string, lang = 'en'): string {
+/** A minimal, self-contained page (no external CDN: it works offline). `head` is trusted markup (styles, scripts). */
+export function page(title: string, body: string, lang = 'en', head = ''): string {
   return `<!doctype html>
 <html lang="${escapeHtml(lang)}">
 <head>
@@ -23,6 +23,7 @@ export function page(title: string, body: string, lang = 'en'): string {
   button:focus-visible { outline: 3px solid #9db8ff; outline-offset: 2px; }
   .note { color: #5b6475; font-size: .875rem; margin-top: 1rem; }
 </style>
+${head}
 </head>
 <body><main>${body}</main></body>
 </html>`;
@@ -31,3 +32,17 @@ export function page(title: string, body: string, lang = 'en'): string {
 export function formatAmount(amount: number, currency: string, exponent: number): string {
   return `${(amount / 10 ** exponent).toFixed(exponent)} ${currency.toUpperCase()}`;
 }
+
+/**
+ * Headers of the payer-facing pages that run scripts (widget, payment page): scripts only from this
+ * origin (so escaped data can never become code), no referrer (their URLs carry the public token),
+ * and frames for the inline 3-D Secure step, whose page may hand over to the partner's return URL.
+ */
+export const PAYER_PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-store',
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-src 'self' http: https:; form-action 'self'; base-uri 'none'",
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+};

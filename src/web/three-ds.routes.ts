@@ -60,7 +60,8 @@ ${
     });
     deps.worker.nudge();
     const returnUrl = payment.paymentOptions?.['return_url'];
-    if (typeof returnUrl === 'string') return reply.redirect(returnUrl, 303);
+    // Only web URLs are followed; anything else (dummy:/url, javascript:) ends on our own page.
+    if (typeof returnUrl === 'string' && /^https?:\/\//i.test(returnUrl)) return reply.redirect(returnUrl, 303);
     return reply
       .type('text/html; charset=utf-8')
       .send(page('3-D Secure', `<h1>Verification ${result === 'confirmed' ? 'complete' : 'failed'}</h1><p>You can close this page.</p>`));
