@@ -1,11 +1,14 @@
-import { createPrivateKey, sign } from 'node:crypto';
+import { createPrivateKey, randomBytes, sign } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrate } from './db/migrate.js';
+import { rewrapDataKeys } from './keys/keyring.js';
+import { resolveMasterKey } from './keys/master-key.js';
 import { serve } from './main.js';
+import { writeSecretFile } from './shared/secret-file.js';
 import { createRuntime } from './runtime.js';
 import { parseDuration } from './shared/time.js';
 
@@ -34,6 +37,7 @@ const USAGE = `usage: payrail <command>
   wallet show <project>                 wallet balances and every ledger account of the project
   ledger trial-balance                  every currency must sum to zero
   report payouts --from <iso> --to <iso> [--project demo]     the daily payouts report as CSV
+  keys rotate-master [--new-key <64 hex>]   re-wrap the data keys under a new master key (server stopped when embedded)
 
 The server is reached at PAYRAIL_URL, or http://HOST:PORT; admin commands use PAYRAIL_ADMIN_TOKEN or <data dir>/admin-token.`;
 
@@ -256,6 +260,35 @@ async function runWorker(config: Config): Promise<number> {
   return 0;
 }
 
+/**
+ * The new key is written next to the old one before the database changes, and takes the old one's
+ * place only after the commit: a crash in between leaves master.key.new to recover with.
+ */
+async function rotateMaster(config: Config, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { 'new-key': { type: 'string' } } });
+  if (positionals[0] !== 'rotate-master') throw new UsageError('usage: payrail keys rotate-master [--new-key <64 hex characters>]');
+  const fresh = values['new-key'] ?? randomBytes(32).toString('hex');
+  if (!/^[0-9a-f]{64}$/i.test(fresh)) throw new UsageError('--new-key must be 64 hex characters (openssl rand -hex 32)');
+  const oldMaster = resolveMasterKey(config);
+  const fileManaged = !config.masterKey;
+  const file = path.join(config.dataDir, 'master.key');
+  if (fileManaged) writeSecretFile(`${file}.new`, `${fresh}\n`);
+  const handle = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
+  try {
+    const n = await rewrapDataKeys(handle.db, oldMaster, Buffer.from(fresh, 'hex'));
+    if (fileManaged) {
+      fs.renameSync(file, `${file}.old`);
+      fs.renameSync(`${file}.new`, file);
+      process.stdout.write(`re-wrapped ${n} data keys; the new master key is in ${file} (the previous one in ${file}.old: delete it once backups are safe)\n`);
+    } else {
+      process.stdout.write(`re-wrapped ${n} data keys; set PAYRAIL_MASTER_KEY=${fresh} on every instance before restarting them\n`);
+    }
+    return 0;
+  } finally {
+    await handle.close();
+  }
+}
+
 async function runMigrations(config: Config): Promise<number> {
   const handle = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: path.join(config.dataDir, 'pglite') });
   try {
@@ -296,6 +329,8 @@ export async function main(argv: string[]): Promise<number> {
         return printResponse(await adminRequest(config, 'GET', '/ledger/trial-balance'));
       case 'report':
         return await report(config, rest);
+      case 'keys':
+        return await rotateMaster(config, rest);
       case undefined:
       case 'help':
       case '--help':

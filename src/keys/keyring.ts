@@ -42,3 +42,24 @@ export async function loadKeyring(db: Db, masterKey: Buffer, now: Date): Promise
     },
   };
 }
+
+/**
+ * Master key rotation: every data key is unwrapped with the old master key and wrapped with the new
+ * one, in one transaction. Card rows, the server key and everything else sealed by data keys stay
+ * as they are. Returns how many data keys were re-wrapped.
+ */
+export async function rewrapDataKeys(db: Db, oldMaster: Buffer, newMaster: Buffer): Promise<number> {
+  return db.transaction().execute(async (tx) => {
+    const rows = await tx.selectFrom('data_keys').selectAll().forUpdate().execute();
+    for (const row of rows) {
+      let key: Buffer;
+      try {
+        key = open(oldMaster, row.wrapped, `data_key:${row.purpose}`);
+      } catch {
+        throw new Error('the current master key does not open the data keys in this database; nothing was changed');
+      }
+      await tx.updateTable('data_keys').set({ wrapped: seal(newMaster, key, `data_key:${row.purpose}`) }).where('purpose', '=', row.purpose).execute();
+    }
+    return rows.length;
+  });
+}
