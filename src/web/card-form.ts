@@ -119,12 +119,15 @@ const ru: Strings = {
 
 export const STRINGS: Readonly<Record<Locale, Strings>> = { en, ru };
 
-/** The three card fields, each with its label and an error slot the script fills (aria-live). */
+/**
+ * The three card fields, each with its label and an error slot the script fills (aria-live). They
+ * have no name on purpose: should the script not run, submitting the form sends no card data.
+ */
 export function cardFields(s: Strings): string {
   return `<div class="field">
   <label for="card-number">${escapeHtml(s.cardNumber)}</label>
   <div class="input-wrap">
-    <input id="card-number" name="cardnumber" type="text" inputmode="numeric" autocomplete="cc-number" spellcheck="false" maxlength="23"
+    <input id="card-number" type="text" inputmode="numeric" autocomplete="cc-number" spellcheck="false" maxlength="23"
       placeholder="${escapeHtml(s.numberPlaceholder)}" aria-required="true" aria-describedby="card-number-error">
     <span class="brand" id="card-brand" data-testid="brand" aria-live="polite"></span>
   </div>
@@ -133,13 +136,13 @@ export function cardFields(s: Strings): string {
 <div class="row">
   <div class="field">
     <label for="card-expiry">${escapeHtml(s.expiry)} <span class="hint">(${escapeHtml(s.expiryHint)})</span></label>
-    <input id="card-expiry" name="exp-date" type="text" inputmode="numeric" autocomplete="cc-exp" spellcheck="false" maxlength="5"
+    <input id="card-expiry" type="text" inputmode="numeric" autocomplete="cc-exp" spellcheck="false" maxlength="5"
       placeholder="${escapeHtml(s.expiryHint)}" aria-required="true" aria-describedby="card-expiry-error">
     <p class="error" id="card-expiry-error" data-testid="card-expiry-error" aria-live="polite"></p>
   </div>
   <div class="field">
     <label for="card-csc">${escapeHtml(s.securityCode)} <span class="hint">(${escapeHtml(s.securityCodeHint)})</span></label>
-    <input id="card-csc" name="cvc" type="text" inputmode="numeric" autocomplete="cc-csc" spellcheck="false" maxlength="4"
+    <input id="card-csc" type="text" inputmode="numeric" autocomplete="cc-csc" spellcheck="false" maxlength="4"
       placeholder="123" aria-required="true" aria-describedby="card-csc-error">
     <p class="error" id="card-csc-error" data-testid="card-csc-error" aria-live="polite"></p>
   </div>
