@@ -4,7 +4,7 @@ import type { Db } from '../db/database.js';
 import { defineMethod, type ApiMethod } from '../http/partner-api.js';
 import { ApiError } from '../shared/errors.js';
 import { PublicTokenBody, RecurrentBody, TokenInfoBody, TokenizeCardBody } from './token.schema.js';
-import { disableRecurrent, issuePublicToken, recurrentStatus, tokenInfo, tokenizeCard, type TokenDeps } from './token.service.js';
+import { countTokenizeAttempt, disableRecurrent, issuePublicToken, recurrentStatus, tokenInfo, tokenizeCard, type TokenDeps } from './token.service.js';
 
 /** Partner methods: public tokens, token info, recurrent token status and disabling (v1, §5.12–5.14, §5.17). */
 export function tokenMethods(deps: TokenDeps): ApiMethod[] {
@@ -48,12 +48,14 @@ export async function tokenizeRoutes(app: FastifyInstance, deps: TokenDeps & { d
   await app.register(async (cds) => {
     await cds.register(cors, { origin: '*', methods: ['POST'], allowedHeaders: ['content-type', 'x-public-token'], maxAge: 600 });
     cds.addHook('preValidation', async (req) => {
+      const token = req.headers['x-public-token'];
+      if (req.method !== 'POST') return;
+      if (typeof token !== 'string' || token === '') throw new ApiError('invalid_public_token', 'X-PUBLIC-TOKEN header is required');
+      await countTokenizeAttempt(deps.db, deps, token);
       if (req.bodyError) throw new ApiError('invalid_request', req.bodyError);
     });
     cds.post<{ Body: TokenizeCardBody }>('/cds/v1/tokenize/card', { schema: { body: TokenizeCardBody, tags: ['tokenization'] } }, async (req, reply) => {
-      const token = req.headers['x-public-token'];
-      if (typeof token !== 'string' || token === '') throw new ApiError('invalid_public_token', 'X-PUBLIC-TOKEN header is required');
-      const out = await tokenizeCard(deps.db, deps, token, req.body.card);
+      const out = await tokenizeCard(deps.db, deps, String(req.headers['x-public-token']), req.body.card);
       return reply.send({ data: { token: out.token, info: { masked_card_number: out.masked, card_type: out.brand } } });
     });
   });

@@ -78,13 +78,20 @@ export interface TokenizeInput {
  * test card numbers. A tokenize_widget token is spent by its first success; an acquiring_widget
  * token is spent by the payment, not by the tokenization that precedes it.
  */
-export async function tokenizeCard(db: Db, deps: TokenDeps, publicToken: string, card: TokenizeInput): Promise<{ token: string; masked: string; brand: string }> {
+/**
+ * Counts one tokenization attempt against the token, in its own transaction and before the body is
+ * even validated, so refused cards count too; refuses an unusable token or one over the limit.
+ */
+export async function countTokenizeAttempt(db: Db, deps: TokenDeps, publicToken: string): Promise<void> {
   const now = deps.clock.now();
-  // The attempt is counted in its own transaction, so a refused card still counts.
   const counted = await db.transaction().execute((tx) => lockAndCountAttempt(tx, publicToken));
   const problem = publicTokenProblem(counted, now, ['tokenize_widget', 'acquiring_widget']);
   if (problem) throw new ApiError('invalid_public_token', problem);
   if (counted!.attempts > MAX_TOKENIZE_ATTEMPTS) throw new ApiError('rate_limited', `this public token has been used for ${MAX_TOKENIZE_ATTEMPTS} tokenization attempts; ask for a new one`);
+}
+
+export async function tokenizeCard(db: Db, deps: TokenDeps, publicToken: string, card: TokenizeInput): Promise<{ token: string; masked: string; brand: string }> {
+  const now = deps.clock.now();
   if (!luhnValid(card.number)) throw invalidRequest('card.number is not a valid card number (Luhn check failed)');
   return db.transaction().execute(async (tx) => {
     const t = await lockPublicToken(tx, publicToken); // under the lock: one success per tokenize_widget token
