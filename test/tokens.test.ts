@@ -189,3 +189,16 @@ describe('recurring payments', () => {
     }
   });
 });
+
+describe('card data after tokenization and recurring payments', () => {
+  test('no full card number used above is in any table, log line or webhook', async () => {
+    const { dumpTables } = await import('./helpers/acquiring.js');
+    const tables = await dumpTables(h.runtime.database.db);
+    const haystacks = [...[...tables.values()].flat(), ...h.logs, ...rx.received.map((r) => r.body)];
+    assert.ok(tables.get('cards')?.length, 'the vault holds the cards (sealed)');
+    for (const pan of ['4242424242424242', '5555555555554444', '4000000000003220']) {
+      const hits = haystacks.filter((text) => text.includes(pan));
+      assert.deepEqual(hits, [], `${pan} found in clear`);
+    }
+  });
+});
