@@ -23,6 +23,8 @@ export class JobRunner {
   readonly #id: string;
   readonly #pollMs: number;
   #running: Promise<void> | undefined;
+  /** Batches running now (the background loop's and drain's): drain waits for them first. */
+  readonly #batches = new Set<Promise<unknown>>();
   #stopping = false;
   #wake: (() => void) | undefined;
 
@@ -50,6 +52,9 @@ export class JobRunner {
 
   /** Runs every job due now (including jobs that those jobs make due now). Returns how many ran. */
   async drain(): Promise<number> {
+    // A job the background loop already claimed runs on the clock as it was; finish it before the
+    // clock moves on, so what it schedules is scheduled from its own time.
+    await Promise.allSettled(this.#batches);
     let total = 0;
     for (;;) {
       const ran = await this.#runBatch();
@@ -58,21 +63,31 @@ export class JobRunner {
     }
   }
 
+  /**
+   * Runs a claimed batch concurrently: jobs of different sessions are independent, and jobs of one
+   * session serialise on its row lock inside their handlers. Returns how many ran.
+   */
   async #runBatch(): Promise<number> {
     const jobs = await claimDueJobs(this.#deps.db, this.#id, this.#deps.clock.now(), 16, 300);
-    for (const job of jobs) {
-      const handler = this.#deps.handlers.get(job.kind);
-      try {
-        if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
-        await handler(job);
-        await completeJob(this.#deps.db, this.#id, job.id);
-      } catch (err) {
-        this.#deps.log.warn({ err, job: { id: job.id, kind: job.kind, attempts: job.attempts } }, 'job failed');
-        await failJob(this.#deps.db, this.#id, job.id, (err as Error).message ?? String(err), this.#deps.clock.now());
-      }
-    }
+    const batch = Promise.all(jobs.map((job) => this.#runOne(job)));
+    this.#batches.add(batch);
+    await batch.finally(() => this.#batches.delete(batch));
     if (jobs.length > 0) this.#deps.afterRun?.();
     return jobs.length;
+  }
+
+  async #runOne(job: Job): Promise<void> {
+    const handler = this.#deps.handlers.get(job.kind);
+    try {
+      if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
+      await handler(job);
+      await completeJob(this.#deps.db, this.#id, job.id);
+    } catch (err) {
+      this.#deps.log.warn({ err, job: { id: job.id, kind: job.kind, attempts: job.attempts } }, 'job failed');
+      await failJob(this.#deps.db, this.#id, job.id, (err as Error).message ?? String(err), this.#deps.clock.now()).catch((e: unknown) =>
+        this.#deps.log.error({ err: e, job: { id: job.id } }, 'could not record a job failure; its lease will expire and it runs again'),
+      );
+    }
   }
 
   async #loop(): Promise<void> {
