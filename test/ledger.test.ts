@@ -63,7 +63,7 @@ describe('top-ups', () => {
 
     const first = await topUp(h, 'ledger-topup', 12_345);
     assert.equal(first.status, 'ok');
-    assert.match(first.topup_id, /^tu_\d{19}$/);
+    assert.match(first.topup_id, /^tu_\d{22}$/);
     assert.deepEqual(first.wallets.map((w: Json) => w.amount_details), [USD(12_345)]);
     await topUp(h, 'ledger-topup', 655);
     const eur = await topUp(h, 'ledger-topup', 5_000, 'EUR');

@@ -105,7 +105,7 @@ for (const version of ['v1', 'v2'] as const) {
         };
         assert.deepEqual(shape(init.session), { id: '<ps>', status: 'in_progress', created_at: '<ts>', updated_at: '<ts>', [L]: [{ ...base, status: 'in_progress' }] });
         const po: string = init.session[L][0].id;
-        assert.match(po, /^po_\d{19}$/);
+        assert.match(po, /^po_\d{22}$/);
 
         const rtc = await hook(rx, sid, 1, 'ready_to_confirm');
         const pending = { id: '<ps>', status: 'in_progress', created_at: '<ts>', updated_at: '<ts>', next_action: 'confirm', [L]: [{ ...base, status: 'pending' }] };

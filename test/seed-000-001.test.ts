@@ -180,8 +180,8 @@ const SEED_HASH = '3c6cdac9a24f4653512e35d62c76b329f145af5475028c3205dd219517cee
 
 /** Ids and timestamps in the seeds, and the form ours must have in their place. */
 const ASIDE: [RegExp, RegExp][] = [
-  [/^ps_\d+$/, /^ps_\d{19}$/],
-  [/^po_\d+$/, /^po_\d{19}$/],
+  [/^ps_\d+$/, /^ps_\d{22}$/],
+  [/^po_\d+$/, /^po_\d{22}$/],
   [/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/, TIMESTAMP],
 ];
 

@@ -71,8 +71,8 @@ const SEED_RESPONSE = `{
 
 /** Ids and timestamps in the seed, and the form ours must have in their place. */
 const ASIDE: [RegExp, RegExp][] = [
-  [/^ps_\d+$/, /^ps_\d{19}$/],
-  [/^pm_\d+$/, /^pm_\d{19}$/],
+  [/^ps_\d+$/, /^ps_\d{22}$/],
+  [/^pm_\d+$/, /^pm_\d{22}$/],
   [/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/, TIMESTAMP],
 ];
 

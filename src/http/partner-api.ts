@@ -29,6 +29,11 @@ export interface ApiMethod<B = unknown> {
   readonly versions?: readonly ApiVersion[];
   /** POST unless said otherwise (the SDK reads fps/banks with GET; a GET is signed over its empty body). */
   readonly httpMethod?: 'GET' | 'POST';
+  /**
+   * false for methods that never queue webhooks or jobs (session/create, reads): their commits need
+   * not wake the worker, which on PGlite would cost a claim query per request.
+   */
+  readonly wakesWorker?: boolean;
   /** Runs inside one transaction; returns what joins `status: "ok"` in the response. */
   run(tx: Tx, ctx: MethodContext, body: B): Promise<Record<string, unknown>>;
 }
@@ -81,7 +86,7 @@ async function execute(deps: PartnerApiDeps, method: ApiMethod, ctx: MethodConte
     if (afterRun) await afterRun(tx, text);
     return text;
   });
-  deps.afterCommit?.();
+  if (method.wakesWorker !== false) deps.afterCommit?.();
   return out;
 }
 

@@ -57,6 +57,7 @@ export function payoutMethods(deps: PayoutDeps): ApiMethod[] {
       path: 'fps/banks',
       versions: ['v1'],
       httpMethod: 'GET',
+      wakesWorker: false,
       summary: 'The banks of the Faster Payment System (sandbox list)',
       body: Type.Object({}),
       run: async () => ({ banks: FPS_BANKS }),
@@ -64,6 +65,7 @@ export function payoutMethods(deps: PayoutDeps): ApiMethod[] {
     defineMethod<WalletBalanceBody>({
       path: 'wallet/balance',
       versions: ['v1'],
+      wakesWorker: false,
       summary: "The payout wallet's balance in each currency, as of request_datetime (§5.15)",
       body: WalletBalanceBody,
       run: async (tx, ctx, body) => ({

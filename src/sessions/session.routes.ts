@@ -9,6 +9,7 @@ export function sessionMethods(deps: SessionDeps): ApiMethod[] {
     defineMethod<CreateSessionBody>({
       path: 'session/create',
       summary: 'Create a payment session (§5.1); everything is optional and kept for a later start',
+      wakesWorker: false,
       body: CreateSessionBody,
       response: SessionResponse,
       run: async (tx, ctx, body) => ({
@@ -18,6 +19,7 @@ export function sessionMethods(deps: SessionDeps): ApiMethod[] {
     defineMethod<SessionStatusBody>({
       path: 'session/status',
       summary: 'The full session with its operations (§5.9)',
+      wakesWorker: false,
       body: SessionStatusBody,
       response: SessionResponse,
       run: async (tx, ctx, body) => ({ session: renderSession(await loadSessionView(tx, await getSession(tx, ctx.project, body.session_id)), ctx.version, ctx.project) }),

@@ -12,6 +12,7 @@ export function tokenMethods(deps: TokenDeps): ApiMethod[] {
     defineMethod<PublicTokenBody>({
       path: 'token',
       versions: ['v1'],
+      wakesWorker: false,
       summary: 'Issue a public token for a widget or the payment page: 24 hours, one operation (§5.12)',
       body: PublicTokenBody,
       run: async (tx, ctx, body) => ({ public_token: await issuePublicToken(tx, deps, ctx.project, body as Record<string, unknown>) }),
@@ -19,6 +20,7 @@ export function tokenMethods(deps: TokenDeps): ApiMethod[] {
     defineMethod<TokenInfoBody>({
       path: 'token/info',
       versions: ['v1'],
+      wakesWorker: false,
       summary: 'Information on a card token, a public token or a recurrent token (§5.14)',
       body: TokenInfoBody,
       run: async (tx, ctx, body) => ({ info: await tokenInfo(tx, ctx.project, body as Record<string, unknown>, deps.clock.now()) }),
@@ -26,6 +28,7 @@ export function tokenMethods(deps: TokenDeps): ApiMethod[] {
     defineMethod<RecurrentBody>({
       path: 'recurrent/status',
       versions: ['v1'],
+      wakesWorker: false,
       summary: 'A recurrent token and whether it is active',
       body: RecurrentBody,
       run: async (tx, ctx, body) => ({ recurrent: await recurrentStatus(tx, ctx.project, body.recurrent.token, deps.clock.now()) }),

@@ -54,7 +54,7 @@ export function shape(v: unknown, key?: string): unknown {
     if (key === 'rrn' && /^\d{12}$/.test(v)) return '<rrn>';
     if (key === 'auth_code' && /^\d{6}$/.test(v)) return '<auth_code>';
     if (TIMESTAMP.test(v)) return '<ts>';
-    const id = /^(ps|pm|rf)_\d{19}$/.exec(v);
+    const id = /^(ps|pm|rf)_\d{22}$/.exec(v);
     if (id) return `<${id[1]}>`;
     return v.replace(/\/3ds\/[A-Za-z0-9_-]{24}$/, '/3ds/<tds>');
   }

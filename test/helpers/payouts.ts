@@ -247,7 +247,7 @@ export function shape(v: unknown, key?: string): unknown {
   if (typeof v === 'string') {
     if (key === 'rrn' && /^\d{12}$/.test(v)) return '<rrn>';
     if (TIMESTAMP.test(v)) return '<ts>';
-    const id = /^(ps|po|pm|rf)_\d{19}$/.exec(v);
+    const id = /^(ps|po|pm|rf)_\d{22}$/.exec(v);
     if (id) return `<${id[1]}>`;
   }
   return v;
