@@ -126,7 +126,7 @@ describe('seed 004: session/start/payment', () => {
     assert.equal(ours.session.created_at, created.session.created_at);
     const pm: string = ours.session.acquiring_payments[0].id;
     // The same, as a whole, with the ids and times as placeholders.
-    assert.deepEqual(shape(ours), shape(JSON.parse(SEED_RESPONSE.replace('ps_3230', 'ps_1000000000000000000').replace('pm_1313', 'pm_1000000000000000000'))));
+    assert.deepEqual(shape(ours), shape(JSON.parse(SEED_RESPONSE.replace('ps_3230', 'ps_1000000000000000000000').replace('pm_1313', 'pm_1000000000000000000000'))));
 
     // The processor looks at the card; the expiry is judged at authorization, after confirm.
     const rtc = await hook(rx, sid, 1, 'ready_to_confirm');
