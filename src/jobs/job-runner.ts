@@ -1,5 +1,6 @@
 import type { Db } from '../db/database.js';
 import type { Clock } from '../shared/clock.js';
+import { WakeableSleep } from '../shared/wakeable-sleep.js';
 import { claimDueJobs, completeJob, failJob, type Job } from './job.repo.js';
 
 /** A job handler does its work and returns; throwing schedules a retry. It receives the job's payload. */
@@ -26,7 +27,7 @@ export class JobRunner {
   /** Batches running now (the background loop's and drain's): drain waits for them first. */
   readonly #batches = new Set<Promise<unknown>>();
   #stopping = false;
-  #wake: (() => void) | undefined;
+  readonly #pause = new WakeableSleep();
 
   constructor(deps: JobRunnerDeps, opts: { workerId: string; pollMs?: number }) {
     this.#deps = deps;
@@ -40,7 +41,7 @@ export class JobRunner {
   }
 
   nudge(): void {
-    this.#wake?.();
+    this.#pause.wake();
   }
 
   async stop(): Promise<void> {
@@ -98,19 +99,7 @@ export class JobRunner {
       } catch (err) {
         this.#deps.log.warn({ err }, 'job claim failed; retrying');
       }
-      if (ran === 0) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(done, this.#pollMs);
-          function done() {
-            clearTimeout(timer);
-            resolve();
-          }
-          this.#wake = () => {
-            this.#wake = undefined;
-            done();
-          };
-        });
-      }
+      if (ran === 0) await this.#pause.sleep(this.#pollMs);
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { Queryable, Tx } from '../db/database.js';
+import { jsonColumn } from '../db/json.js';
 import type { PaymentsTable, RefundsTable } from '../db/schema.js';
 import type { Selectable } from 'kysely';
 import type { RecurrentToken } from '../tokens/public-token.repo.js';
@@ -60,7 +61,6 @@ export interface Refund {
   readonly finishedAt: Date | null;
 }
 
-const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
 const err = (code: string | null, description: string | null): OperationError | null => (code ? { code, description: description ?? '' } : null);
 
 type PaymentRow = Selectable<PaymentsTable> & { rt_created_at?: Date | null; rt_finished_at?: Date | null; rt_disabled_at?: Date | null; rt_card_id?: string | null };
@@ -130,10 +130,10 @@ export async function insertPayment(tx: Tx, p: Payment): Promise<void> {
       currency: p.currency,
       hold: p.hold,
       payment_details: JSON.stringify(p.paymentDetails),
-      customer: json(p.customer),
-      participant_details: json(p.participantDetails),
-      payment_options: json(p.paymentOptions),
-      metadata: json(p.metadata),
+      customer: jsonColumn(p.customer),
+      participant_details: jsonColumn(p.participantDetails),
+      payment_options: jsonColumn(p.paymentOptions),
+      metadata: jsonColumn(p.metadata),
       initiator: p.initiator,
       created_at: p.createdAt,
       updated_at: p.updatedAt,
@@ -155,8 +155,8 @@ export async function updatePayment(tx: Tx, id: string, patch: PaymentPatch, now
   if (patch.recurrentTokenId !== undefined) set['recurrent_token'] = patch.recurrentTokenId;
   if (patch.paymentDetails !== undefined) set['payment_details'] = JSON.stringify(patch.paymentDetails);
   if (patch.cardChecked !== undefined) set['card_checked'] = patch.cardChecked;
-  if (patch.transactionInfo !== undefined) set['transaction_info'] = json(patch.transactionInfo);
-  if (patch.customerInteraction !== undefined) set['customer_interaction'] = json(patch.customerInteraction);
+  if (patch.transactionInfo !== undefined) set['transaction_info'] = jsonColumn(patch.transactionInfo);
+  if (patch.customerInteraction !== undefined) set['customer_interaction'] = jsonColumn(patch.customerInteraction);
   if (patch.tdsId !== undefined) set['tds_id'] = patch.tdsId;
   if (patch.tdsResult !== undefined) set['tds_result'] = patch.tdsResult;
   if (patch.captureAmount !== undefined) set['capture_amount'] = patch.captureAmount;
@@ -214,7 +214,7 @@ export async function insertRefund(tx: Tx, r: Refund): Promise<void> {
       amount: r.amount,
       currency: r.currency,
       is_chargeback: r.isChargeback,
-      metadata: json(r.metadata),
+      metadata: jsonColumn(r.metadata),
       created_at: r.createdAt,
       finished_at: r.finishedAt,
     })

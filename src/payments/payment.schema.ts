@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { AmountDetails, Customer, Metadata, ParticipantDetails, PaymentDetails, PaymentOptions } from '../shared/objects.schema.js';
+import { SessionId } from '../sessions/session.schema.js';
 
-const SessionId = Type.String({ minLength: 1, maxLength: 64, errorMessage: 'must be a session id like ps_3230' });
 
 /** session/init/payment (§5.2): create and start in one call. */
 export const InitPaymentBody = Type.Object(

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Queryable, Tx } from '../db/database.js';
+import { jsonColumn } from '../db/json.js';
 import type { PayoutsTable } from '../db/schema.js';
 import type { OperationError } from '../payments/payment.repo.js';
 import type { PayoutStage } from './payout.status.js';
@@ -29,7 +30,6 @@ export interface Payout {
   readonly finishedAt: Date | null;
 }
 
-const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
 
 function toPayout(r: Selectable<PayoutsTable>): Payout {
   return {
@@ -67,9 +67,9 @@ export async function insertPayout(tx: Tx, p: Payout): Promise<void> {
       fee: p.fee,
       rail: p.rail,
       payment_method: JSON.stringify(p.paymentMethod),
-      customer: json(p.customer),
-      participant_details: json(p.participantDetails),
-      metadata: json(p.metadata),
+      customer: jsonColumn(p.customer),
+      participant_details: jsonColumn(p.participantDetails),
+      metadata: jsonColumn(p.metadata),
       created_at: p.createdAt,
       updated_at: p.updatedAt,
     })
@@ -81,7 +81,7 @@ export type PayoutPatch = Partial<Pick<Payout, 'stage' | 'transactionInfo' | 're
 export async function updatePayout(tx: Tx, id: string, patch: PayoutPatch, now: Date): Promise<void> {
   const set: Record<string, unknown> = { updated_at: now };
   if (patch.stage !== undefined) set['stage'] = patch.stage;
-  if (patch.transactionInfo !== undefined) set['transaction_info'] = json(patch.transactionInfo);
+  if (patch.transactionInfo !== undefined) set['transaction_info'] = jsonColumn(patch.transactionInfo);
   if (patch.reserved !== undefined) set['reserved'] = patch.reserved;
   if (patch.error !== undefined) {
     set['error_code'] = patch.error?.code ?? null;

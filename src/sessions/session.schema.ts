@@ -10,7 +10,7 @@ import {
 } from '../shared/objects.schema.js';
 import { ErrorObject } from '../shared/envelope.schema.js';
 
-const SessionId = Type.String({ minLength: 1, maxLength: 64, title: 'SessionId', errorMessage: 'must be a session id like ps_3230' });
+export const SessionId = Type.String({ minLength: 1, maxLength: 64, title: 'SessionId', errorMessage: 'must be a session id like ps_3230' });
 
 /**
  * session/create (§5.1): everything optional, stored for a later start. `payout_details` is the v2

@@ -2,6 +2,7 @@ import type { Agent } from 'undici';
 import type { Db } from '../db/database.js';
 import type { ServerKey } from '../keys/server-key.js';
 import type { Clock } from '../shared/clock.js';
+import { WakeableSleep } from '../shared/wakeable-sleep.js';
 import { attemptDelivery, createDeliveryAgent, signAsync } from './deliver.js';
 import { claimDueWebhooks, recordAttempts, releaseLeases, type AttemptRecord, type ClaimedWebhook } from './webhook.repo.js';
 import { nextAttemptAt } from './webhook.status.js';
@@ -38,7 +39,7 @@ export class DeliveryWorker {
   readonly #inFlight = new Map<string, Promise<void>>();
   #pending: { record: AttemptRecord; done: () => void }[] = [];
   #flushScheduled = false;
-  #wake: (() => void) | undefined;
+  readonly #pause = new WakeableSleep();
   #running: Promise<void> | undefined;
   #stopping = false;
 
@@ -57,7 +58,7 @@ export class DeliveryWorker {
   }
 
   nudge(): void {
-    this.#wake?.();
+    this.#pause.wake();
   }
 
   /** Stops claiming, lets attempts in flight finish and be recorded, then closes connections. */
@@ -103,25 +104,11 @@ export class DeliveryWorker {
         claimed = (await this.#claim(64)).length;
       } catch (err) {
         this.#deps.log.warn({ err }, 'webhook claim failed; retrying');
-        await this.#sleep(1000);
+        await this.#pause.sleep(1000);
         continue;
       }
-      if (claimed === 0 || this.#inFlight.size >= this.#maxInFlight) await this.#sleep(this.#pollMs);
+      if (claimed === 0 || this.#inFlight.size >= this.#maxInFlight) await this.#pause.sleep(this.#pollMs);
     }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = () => {
-        this.#wake = undefined;
-        done();
-      };
-    });
   }
 
   async #attempt(w: ClaimedWebhook): Promise<void> {
