@@ -2,9 +2,10 @@ import type { Db, Tx } from '../db/database.js';
 import type { JobHandler } from '../jobs/job-runner.js';
 import { enqueueJob } from '../jobs/job.repo.js';
 import type { AuthorizeResult, CardProcessor, ProcessorCard } from '../processors/card-processor.js';
-import { findProjectById, type Project } from '../projects/project.repo.js';
+import type { Project } from '../projects/project.repo.js';
 import { settleSession } from '../sessions/session-view.js';
-import { lockSession, type Session } from '../sessions/session.repo.js';
+import { lockedStep } from '../sessions/locked-step.js';
+import type { Session } from '../sessions/session.repo.js';
 import { transition } from '../shared/state-machine.js';
 import type { VaultCardRef } from '../tokens/card-params.js';
 import { openSecurityCode, revealCardNumber } from '../tokens/vault.js';
@@ -38,17 +39,8 @@ interface Ctx {
 }
 
 /** Runs `fn` with the session locked, if the payment is still at one of `stages`. */
-async function step(deps: PaymentJobDeps, paymentId: string, stages: readonly PaymentStage[], fn: (ctx: Ctx) => Promise<void>): Promise<void> {
-  await deps.db.transaction().execute(async (tx) => {
-    const before = await findPayment(tx, paymentId);
-    if (!before) return;
-    const session = await lockSession(tx, before.projectId, before.sessionId);
-    const payment = await findPayment(tx, paymentId); // re-read under the lock
-    if (!session || !payment || !stages.includes(payment.stage)) return;
-    const project = await findProjectById(tx, payment.projectId);
-    if (!project) return;
-    await fn({ tx, payment, session, project, now: deps.clock.now() });
-  });
+function step(deps: PaymentJobDeps, paymentId: string, stages: readonly PaymentStage[], fn: (ctx: Ctx) => Promise<void>): Promise<void> {
+  return lockedStep(deps, (q) => findPayment(q, paymentId), stages, ({ op, ...rest }) => fn({ ...rest, payment: op }));
 }
 
 const vaultRef = (p: Payment) => (p.paymentDetails['card'] as { vault_card: VaultCardRef }).vault_card;

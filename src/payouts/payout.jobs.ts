@@ -4,9 +4,10 @@ import { enqueueJob } from '../jobs/job.repo.js';
 import { book } from '../ledger/ledger.service.js';
 import { insertRefund } from '../payments/payment.repo.js';
 import type { BankRails, RailRequest } from '../processors/bank-rails.js';
-import { findProjectById, type Project } from '../projects/project.repo.js';
+import type { Project } from '../projects/project.repo.js';
 import { settleSession } from '../sessions/session-view.js';
-import { lockSession, type Session } from '../sessions/session.repo.js';
+import { lockedStep } from '../sessions/locked-step.js';
+import type { Session } from '../sessions/session.repo.js';
 import type { VaultCardRef } from '../tokens/card-params.js';
 import { revealCardNumber } from '../tokens/vault.js';
 import { enqueueWebhook } from '../webhooks/webhook.service.js';
@@ -33,17 +34,9 @@ interface Ctx {
   readonly now: Date;
 }
 
-async function step(deps: PayoutJobDeps, payoutId: string, stages: readonly PayoutStage[], fn: (c: Ctx) => Promise<void>): Promise<void> {
-  await deps.db.transaction().execute(async (tx) => {
-    const before = await findPayout(tx, payoutId);
-    if (!before) return;
-    const session = await lockSession(tx, before.projectId, before.sessionId);
-    const payout = await findPayout(tx, payoutId);
-    if (!session || !payout || !stages.includes(payout.stage)) return;
-    const project = await findProjectById(tx, payout.projectId);
-    if (!project) return;
-    await fn({ tx, payout, session, project, now: deps.clock.now() });
-  });
+/** Runs `fn` with the session locked, if the payout is still at one of `stages`. */
+function step(deps: PayoutJobDeps, payoutId: string, stages: readonly PayoutStage[], fn: (c: Ctx) => Promise<void>): Promise<void> {
+  return lockedStep(deps, (q) => findPayout(q, payoutId), stages, ({ op, ...rest }) => fn({ ...rest, payout: op }));
 }
 
 async function destinationOf(deps: PayoutJobDeps, p: Payout): Promise<string> {
