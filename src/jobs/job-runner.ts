@@ -53,14 +53,14 @@ export class JobRunner {
 
   /** Runs every job due now (including jobs that those jobs make due now). Returns how many ran. */
   async drain(): Promise<number> {
-    // A job the background loop already claimed runs on the clock as it was; finish it before the
-    // clock moves on, so what it schedules is scheduled from its own time.
-    await Promise.allSettled(this.#batches);
+    // A job the background loop claimed runs on the clock as it was; wait for it (and for any batch
+    // it claims while we drain) before reporting done, so the clock never moves under a running job.
     let total = 0;
     for (;;) {
+      await Promise.allSettled(this.#batches);
       const ran = await this.#runBatch();
-      if (ran === 0) return total;
       total += ran;
+      if (ran === 0 && this.#batches.size === 0) return total;
     }
   }
 
