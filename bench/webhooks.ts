@@ -57,6 +57,8 @@
  *   BENCH_WH_ALONE_ONLY=1   only step 1 (the worker alone), e.g. for profiling or A/B runs
  *   BENCH_WH_EXTRA_SQL      diagnostic: ';'-separated SQL run on the database after migrations, before the
  *                           backlogs are queued (e.g. a candidate index); the run is labelled with it
+ *   BENCH_WH_PAYRAIL_BIN    diagnostic: the payrail entry point to run, e.g. a patched copy's bin/payrail.js
+ *                           (setup and checks still use this checkout's src/)
  *   BENCH_WH_NODE_ARGS      extra node flags for the payrail processes (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof)
  *   BENCH_DATABASE_URL      PostgreSQL server for the run's database (default postgres://postgres@127.0.0.1:5432/postgres)
  *   BENCH_NO_BUILD=1        skip `tsc -p tsconfig.build.json`
@@ -127,6 +129,8 @@ const EXTRA_SQL = (process.env['BENCH_WH_EXTRA_SQL'] ?? '')
   .split(';')
   .map((s) => s.trim())
   .filter(Boolean);
+/** Diagnostic: run a patched build (a copy's bin/payrail.js) instead of this checkout's. */
+const PAYRAIL_BIN = process.env['BENCH_WH_PAYRAIL_BIN'] || 'bin/payrail.js';
 const NODE_ARGS = (process.env['BENCH_WH_NODE_ARGS'] || '').split(/\s+/).filter(Boolean);
 const PG_BASE = process.env['BENCH_DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -178,7 +182,7 @@ interface Payrail {
 function startPayrail(command: 'serve' | 'worker', env: Record<string, string>, port: number): Payrail {
   const spawnedAt = Date.now();
   const child = track(
-    spawn(process.execPath, [...NODE_ARGS, 'bin/payrail.js', command], {
+    spawn(process.execPath, [...NODE_ARGS, PAYRAIL_BIN, command], {
       cwd: ROOT,
       env: { ...process.env, HOST: '127.0.0.1', PAYRAIL_MODE: 'sandbox', LOG_LEVEL, ...env, PORT: String(port) },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -848,6 +852,7 @@ async function machine(): Promise<string[]> {
   lines.push(
     `sizes: backlogs ${ENGINES.map((e) => `${e} ${BACKLOG[e]} (worker alone) and ${LOAD_BACKLOG[e]} (under load)`).join(', ')}; steady ${ENGINES.map((e) => `${e} ${RATE[e]}/s`).join(', ')} for up to ${SECONDS} s; session/create ${CONNECTIONS} connections; payrail LOG_LEVEL=${LOG_LEVEL}`,
   );
+  if (PAYRAIL_BIN !== 'bin/payrail.js') lines.push(`!! diagnostic run, payrail from ${PAYRAIL_BIN}`);
   if (EXTRA_SQL.length) lines.push(`!! diagnostic run, extra SQL at setup: ${EXTRA_SQL.join('; ')}`);
   return lines;
 }
