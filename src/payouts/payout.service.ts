@@ -71,6 +71,32 @@ function asCheckable(method: unknown): unknown {
 
 type PayoutParams = Pick<SessionParams, 'payment_method' | 'amount_details' | 'customer' | 'participant_details' | 'metadata'>;
 
+/** Records a new payout in `checking` and queues the job that checks its destination. */
+async function openPayout(
+  tx: Tx,
+  deps: PayoutDeps,
+  project: Project,
+  session: Session,
+  now: Date,
+  fields: Pick<Payout, 'amount' | 'currency' | 'fee' | 'rail' | 'paymentMethod' | 'customer' | 'participantDetails' | 'metadata'>,
+): Promise<void> {
+  const payout: Payout = {
+    ...fields,
+    id: deps.ids('po'),
+    sessionId: session.id,
+    projectId: project.id,
+    stage: 'checking',
+    transactionInfo: null,
+    reserved: false,
+    error: null,
+    createdAt: now,
+    updatedAt: now,
+    finishedAt: null,
+  };
+  await insertPayout(tx, payout);
+  await enqueueJob(tx, { kind: 'payout.check', payload: { payoutId: payout.id }, runAt: now, uniqueKey: payoutJobKey(payout.id, 'check') }, now);
+}
+
 /** session/start/payout (and the second half of session/init/payout). */
 export async function startPayout(
   tx: Tx,
@@ -98,11 +124,7 @@ export async function startPayout(
   const method = protectedParams.payment_method as Record<string, unknown>;
   const amount = merged.amount_details.amount;
   const currency = normalizeCurrency(merged.amount_details.currency);
-  const payout: Payout = {
-    id: deps.ids('po'),
-    sessionId: session.id,
-    projectId: project.id,
-    stage: 'checking',
+  await openPayout(tx, deps, project, session, now, {
     amount,
     currency,
     fee: computeFee(amount, project.fees.payout),
@@ -111,16 +133,8 @@ export async function startPayout(
     customer: merged.customer ?? null,
     participantDetails: merged.participant_details ?? null,
     metadata: merged.metadata ?? null,
-    transactionInfo: null,
-    reserved: false,
-    error: null,
-    createdAt: now,
-    updatedAt: now,
-    finishedAt: null,
-  };
-  await insertPayout(tx, payout);
+  });
   await updateSessionParams(tx, session.id, { ...protectedParams, amount_details: { amount, currency } });
-  await enqueueJob(tx, { kind: 'payout.check', payload: { payoutId: payout.id }, runAt: now, uniqueKey: payoutJobKey(payout.id, 'check') }, now);
   return settleSession(tx, session, now);
 }
 
@@ -220,11 +234,7 @@ export async function startFpsVerification(
   }
   if (session.status !== 'created') throw new ApiError('invalid_session_state', `session ${session.id} cannot start a verification: it is ${session.status}`);
   const now = deps.clock.now();
-  const payout: Payout = {
-    id: deps.ids('po'),
-    sessionId: session.id,
-    projectId: project.id,
-    stage: 'checking',
+  await openPayout(tx, deps, project, session, now, {
     amount: 0,
     currency: 'rub',
     fee: 0,
@@ -233,14 +243,6 @@ export async function startFpsVerification(
     customer: null,
     participantDetails: body.participant_details,
     metadata: null,
-    transactionInfo: null,
-    reserved: false,
-    error: null,
-    createdAt: now,
-    updatedAt: now,
-    finishedAt: null,
-  };
-  await insertPayout(tx, payout);
-  await enqueueJob(tx, { kind: 'payout.check', payload: { payoutId: payout.id }, runAt: now, uniqueKey: payoutJobKey(payout.id, 'check') }, now);
+  });
   return settleSession(tx, session, now);
 }
