@@ -18,7 +18,7 @@ import { PGlite, type Transaction } from '@electric-sql/pglite';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import pino from 'pino';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/platform/config/config.js';
 import { createRuntime } from '../src/runtime.js';
 
 const counts = new Map<string, number>();

@@ -77,19 +77,24 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import pino from 'pino';
 import { Agent, request } from 'undici';
-import { loadConfig, type Config } from '../src/config.js';
-import { openDatabase, type DatabaseHandle, type Db, type Tx } from '../src/db/database.js';
-import type { WebhookType } from '../src/db/schema.js';
-import { loadKeyring, type Keyring } from '../src/keys/keyring.js';
-import { resolveMasterKey } from '../src/keys/master-key.js';
-import { findProjectByName, type Project } from '../src/projects/project.repo.js';
+import { loadConfig, type Config } from '../src/platform/config/config.js';
+import { openDatabase, type DatabaseHandle, type Db, type Tx } from '../src/platform/db/database.js';
+import type { WebhookType } from '../src/platform/db/schema.js';
+import { loadKeyring, type Keyring } from '../src/platform/keys/keyring.js';
+import { resolveMasterKey } from '../src/platform/keys/master-key.js';
+import { findProjectByName, type Project } from '../src/domain/projects/project.repo.js';
 import { createRuntime } from '../src/runtime.js';
-import type { SessionParams } from '../src/sessions/session.repo.js';
-import { loadSessionView, type SessionView } from '../src/sessions/session-view.js';
-import { createSession } from '../src/sessions/session.service.js';
-import { newId } from '../src/shared/ids.js';
-import { enqueueWebhook } from '../src/webhooks/webhook.service.js';
+import type { SessionParams } from '../src/domain/sessions/session.repo.js';
+import { loadSessionView, type SessionView } from '../src/domain/sessions/session-view.js';
+import { createSession } from '../src/domain/sessions/session.service.js';
+import { newId } from '../src/kernel/ids.js';
+import { paymentOperations } from '../src/domain/payments/payment.kind.js';
+import { payoutOperations } from '../src/domain/payouts/payout.kind.js';
+import { refundOperations } from '../src/domain/refunds/refund.kind.js';
+import { outboxEvents } from '../src/edge/wire/outbox-events.js';
 
+const OPERATION_KINDS = [paymentOperations, payoutOperations, refundOperations];
+const OUTBOX = outboxEvents({ ids: newId });
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TARGET_RATE = 1000;
 const TARGET_P99_MS = 1000;
@@ -434,8 +439,8 @@ async function writeWebhooks(tx: Tx, o: Outbox, count: number, at: (i: number) =
     const now = at(i);
     const session = await createSession(tx, { clock: { now: () => now }, ids: newId, keyring: o.keyring }, o.project, params);
     // A new session has no operations yet: every new session's view is the first one's, with its own row.
-    empty ??= await loadSessionView(tx, session);
-    ids.push((await enqueueWebhook(tx, { ids: newId }, o.project, { ...empty, session }, WEBHOOK_TYPE, now))!);
+    empty ??= await loadSessionView(tx, OPERATION_KINDS, session);
+    ids.push((await OUTBOX.emit(tx, o.project, { ...empty, session }, WEBHOOK_TYPE, now))!);
   }
   return ids;
 }

@@ -2,15 +2,15 @@ import { createPrivateKey, randomBytes, sign } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from './config.js';
-import { openDatabase } from './db/database.js';
-import { migrate } from './db/migrate.js';
-import { rewrapDataKeys } from './keys/keyring.js';
-import { resolveMasterKey } from './keys/master-key.js';
+import { ConfigError, loadConfig, type Config } from './platform/config/config.js';
+import { openDatabase } from './platform/db/database.js';
+import { migrate } from './platform/db/migrate.js';
+import { rewrapDataKeys } from './platform/keys/keyring.js';
+import { resolveMasterKey } from './platform/keys/master-key.js';
 import { serve } from './main.js';
-import { writeSecretFile } from './shared/secret-file.js';
+import { writeSecretFile } from './platform/keys/secret-file.js';
 import { createRuntime } from './runtime.js';
-import { parseDuration } from './shared/time.js';
+import { parseDuration } from './kernel/time.js';
 
 /**
  * `payrail <command>`: thin commands over the same functions the server uses, or over its HTTP API.

@@ -1,4 +1,4 @@
-import type { Config } from './config.js';
+import type { Config } from './platform/config/config.js';
 import { createRuntime } from './runtime.js';
 
 /** `payrail serve`: start, print the banner, drain on SIGTERM/SIGINT. */

@@ -3,28 +3,33 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { buildApp } from './app.js';
-import type { Config } from './config.js';
-import { openDatabase, type DatabaseHandle } from './db/database.js';
-import { migrate } from './db/migrate.js';
-import { syncClock } from './clock/clock.service.js';
-import { housekeepingJobs, scheduleHousekeeping } from './jobs/housekeeping.js';
-import type { JobHandler } from './jobs/job-runner.js';
-import { paymentJobHandlers } from './payments/payment.jobs.js';
-import { payoutJobHandlers } from './payouts/payout.jobs.js';
-import { SandboxRails } from './processors/sandbox-rails.js';
-import { UnconfiguredRails } from './processors/unconfigured-processor.js';
-import { SandboxCardProcessor } from './processors/sandbox-card-processor.js';
-import { UnconfiguredProcessor } from './processors/unconfigured-processor.js';
-import { loadKeyring } from './keys/keyring.js';
-import { resolveMasterKey } from './keys/master-key.js';
-import { loadServerKey } from './keys/server-key.js';
-import { ensureDemoProject } from './projects/demo.js';
-import { ProjectDirectory } from './projects/project-directory.js';
-import { OffsetClock, systemClock, type Clock } from './shared/clock.js';
-import { newId } from './shared/ids.js';
-import { readOrCreateSecretFile } from './shared/secret-file.js';
-import { createWorker, type Worker } from './worker.js';
+import { buildApp } from './edge/app.js';
+import type { Config } from './platform/config/config.js';
+import { openDatabase, type DatabaseHandle } from './platform/db/database.js';
+import { migrate } from './platform/db/migrate.js';
+import { syncClock } from './platform/clock/clock.service.js';
+import { housekeepingJobs, scheduleHousekeeping } from './platform/jobs/housekeeping.js';
+import type { JobHandler } from './platform/jobs/job-runner.js';
+import { paymentOperations } from './domain/payments/payment.kind.js';
+import { payoutOperations } from './domain/payouts/payout.kind.js';
+import { refundOperations } from './domain/refunds/refund.kind.js';
+import type { SessionDeps } from './domain/sessions/session-deps.js';
+import { outboxEvents } from './edge/wire/outbox-events.js';
+import { paymentJobHandlers } from './domain/payments/payment.jobs.js';
+import { payoutJobHandlers } from './domain/payouts/payout.jobs.js';
+import { SandboxRails } from './connectors/sandbox/sandbox-rails.js';
+import { UnconfiguredRails } from './connectors/unconfigured/unconfigured-processor.js';
+import { SandboxCardProcessor } from './connectors/sandbox/sandbox-card-processor.js';
+import { UnconfiguredProcessor } from './connectors/unconfigured/unconfigured-processor.js';
+import { loadKeyring } from './platform/keys/keyring.js';
+import { resolveMasterKey } from './platform/keys/master-key.js';
+import { loadServerKey } from './platform/keys/server-key.js';
+import { ensureDemoProject } from './domain/projects/demo.js';
+import { ProjectDirectory } from './domain/projects/project-directory.js';
+import { OffsetClock, systemClock, type Clock } from './kernel/clock.js';
+import { newId } from './kernel/ids.js';
+import { readOrCreateSecretFile } from './platform/keys/secret-file.js';
+import { createWorker, type Worker } from './platform/worker/worker.js';
 
 export const VERSION = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
 
@@ -50,6 +55,8 @@ export interface Runtime {
   readonly adminToken: string;
   readonly demo: { created: boolean; privateKeyPath: string } | undefined;
   readonly worker: Worker;
+  /** The domain's dependencies with its two ports (operation kinds, session events). */
+  readonly domain: SessionDeps;
   close(): Promise<void>;
 }
 
@@ -80,6 +87,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     fs.writeFileSync(path.join(config.dataDir, 'payrail.public.pem'), serverKey.publicKeyPem);
     const adminToken = config.adminToken ?? readOrCreateSecretFile(path.join(config.dataDir, 'admin-token'), () => randomBytes(24).toString('base64url'));
     const deps = { clock, ids: newId, webhookAllowPrivate: config.webhookAllowPrivate };
+    // The domain's two ports: the kinds of operation a session holds, and where its changes become webhooks.
+    const domain: SessionDeps = { clock, ids: newId, keyring, operations: [paymentOperations, payoutOperations, refundOperations], events: outboxEvents({ ids: newId }) };
     const demo = config.mode === 'sandbox' ? await ensureDemoProject(db, deps, config.dataDir) : undefined;
     const sandboxClock = clock instanceof OffsetClock ? clock : undefined;
     if (sandboxClock) await syncClock(db, sandboxClock);
@@ -87,19 +96,17 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     const processor = config.mode === 'sandbox' ? new SandboxCardProcessor(db) : new UnconfiguredProcessor();
     const jobHandlers = new Map<string, JobHandler>([
       ...housekeepingJobs(db, clock),
-      ...paymentJobHandlers({ db, clock, ids: newId, keyring, processor, publicUrl: config.publicUrl }),
-      ...payoutJobHandlers({ db, clock, ids: newId, keyring, rails: config.mode === 'sandbox' ? new SandboxRails(db) : new UnconfiguredRails() }),
+      ...paymentJobHandlers({ ...domain, db, processor, publicUrl: config.publicUrl }),
+      ...payoutJobHandlers({ ...domain, db, rails: config.mode === 'sandbox' ? new SandboxRails(db) : new UnconfiguredRails() }),
       ...(opts.jobHandlers ?? []),
     ]);
     const worker = createWorker({ db, clock, serverKey, webhookAllowPrivate: config.webhookAllowPrivate, jobHandlers, log: logger });
     await scheduleHousekeeping(db, clock);
     const app = await buildApp({
+      ...domain,
       db,
-      clock,
-      ids: newId,
       logger,
       projects,
-      keyring,
       serverKey,
       adminToken,
       bodyLimitBytes: config.bodyLimitBytes,
@@ -123,6 +130,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       adminToken,
       demo,
       worker,
+      domain,
       async close() {
         timers.forEach(clearInterval);
         await app.close();

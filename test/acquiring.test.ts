@@ -744,15 +744,18 @@ describe('refusals change nothing', () => {
     await refused(sid, 'session/start/payment', { payment_details: bankCard('4242424242424242'), customer }, ...state(`session ${sid} cannot start a payment: it is cancelled`));
   });
 
-  test('waiting for confirmation: capture, refund and a second start are refused', async () => {
+  test('waiting for confirmation: capture and refund are refused; a second start adds a second payment', async () => {
     const init = await ok(h, 'session/init/payment', { payment_details: bankCard('4242424242424242'), amount_details: USD(100), customer });
     const sid: string = init.session.id;
     const pm: string = init.session['acquiring_payments'][0].id;
     await hook(rx, sid, 1, 'ready_to_confirm');
     await refused(sid, 'session/capture', {}, ...state(`session ${sid} is not waiting for capture: its payment ${pm} is pending`));
     await refused(sid, 'session/refund', {}, ...state(`session ${sid} has no succeeded payment to refund`));
-    await refused(sid, 'session/start/payment', { payment_details: bankCard('4242424242424242') }, ...state(`session ${sid} cannot start a payment: it is in_progress and its payment ${pm} is pending`));
-    await ok(h, 'session/cancel', { session_id: sid });
+    // A session holds several operations (docs/decisions.md): the second start is a second payment.
+    const second = await ok(h, 'session/start/payment', { session_id: sid, payment_details: bankCard('4242424242424242') });
+    assert.deepEqual(second.session['acquiring_payments'].map((p: { id: string; status: string }) => [p.id === pm, p.status]), [[true, 'pending'], [false, 'in_progress']]);
+    const cancelled = await ok(h, 'session/cancel', { session_id: sid });
+    assert.equal(cancelled.session['acquiring_payments'][0].status, 'failed', 'the waiting payment is cancelled; the one still prechecking goes on');
   });
 
   test('waiting for the payer on 3-D Secure: confirm, cancel, capture and refund are refused', async () => {
@@ -801,7 +804,6 @@ describe('refusals change nothing', () => {
       await refused(sid, 'session/capture', {}, ...state(`session ${sid} is not waiting for capture: its payment ${pm} is succeeded`), version);
       await refused(sid, 'session/refund', { amount_details: USD(2001) }, 400, 'amount_exceeds_limit', 'amount_details.amount 2001 exceeds what can still be refunded (2000 usd)', version);
       await refused(sid, 'session/refund', { amount_details: { amount: 100, currency: 'eur' } }, 400, 'invalid_request', "amount_details.currency eur differs from the payment's currency usd", version);
-      await refused(sid, 'session/start/payment', {}, ...state(`session ${sid} cannot start a payment: it is accepted and its payment ${pm} is succeeded`), version);
     }
   });
 

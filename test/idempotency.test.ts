@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TIMESTAMP, newKeyPair, startHarness, type Harness, type Reply } from './helpers/harness.js';
-import { purgeExpiredKeys } from '../src/http/idempotency.repo.js';
+import { purgeExpiredKeys } from '../src/platform/idempotency/idempotency.repo.js';
 import { postSigned, startPeer } from './helpers/peer.js';
 import { onPostgres } from './helpers/test-db.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { enqueueJob, type Job } from '../src/jobs/job.repo.js';
+import { enqueueJob, type Job } from '../src/platform/jobs/job.repo.js';
 import { startHarness, type Harness } from './helpers/harness.js';
 
 // Timed work runs on the job table and the injected clock: moving the sandbox clock runs due jobs

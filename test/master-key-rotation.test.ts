@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { loadKeyring, rewrapDataKeys } from '../src/keys/keyring.js';
-import { revealCardNumber } from '../src/tokens/vault.js';
+import { loadKeyring, rewrapDataKeys } from '../src/platform/keys/keyring.js';
+import { revealCardNumber } from '../src/domain/tokens/vault.js';
 import { startHarness, type Harness } from './helpers/harness.js';
 
 let h: Harness;

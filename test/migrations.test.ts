@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { openDatabase, type DatabaseHandle } from '../src/db/database.js';
-import { listMigrations, migrate } from '../src/db/migrate.js';
+import { openDatabase, type DatabaseHandle } from '../src/platform/db/database.js';
+import { listMigrations, migrate } from '../src/platform/db/migrate.js';
 import { freshDatabase, onPostgres, type TestDatabase } from './helpers/test-db.js';
 
 /** Migrations on an empty database, re-runs, and concurrent starts. */

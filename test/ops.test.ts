@@ -3,9 +3,9 @@ import { createPublicKey, sign, verify } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { loadKeyring } from '../src/keys/keyring.js';
-import { loadServerKey } from '../src/keys/server-key.js';
-import { newId } from '../src/shared/ids.js';
+import { loadKeyring } from '../src/platform/keys/keyring.js';
+import { loadServerKey } from '../src/platform/keys/server-key.js';
+import { newId } from '../src/kernel/ids.js';
 import { startHarness, type Harness } from './helpers/harness.js';
 
 /** Liveness, readiness, the server's public key and the OpenAPI document. */
@@ -88,7 +88,7 @@ describe('OpenAPI', () => {
     assert.equal(create.type, 'object');
     assert.deepEqual(
       Object.keys(create.properties).sort(),
-      ['amount_details', 'customer', 'metadata', 'participant_details', 'payment_details', 'payment_method', 'payment_options', 'payout_details'],
+      ['amount_details', 'customer', 'metadata', 'participant_details', 'payment_details', 'payment_method', 'payment_options', 'payout_details', 'revenue_split_info'],
     );
     const status = doc.paths['/api/v2/session/status'].post.requestBody.content['application/json'].schema;
     assert.deepEqual(status.required, ['session_id']);

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
-import { openDatabase, type DatabaseHandle, type Queryable } from '../src/db/database.js';
+import { openDatabase, type DatabaseHandle, type Queryable } from '../src/platform/db/database.js';
 import { newKeyPair, startHarness, type Harness } from './helpers/harness.js';
 import { assertLedgerInvariants, assertLedgerTables, assertTrialBalance, checkLedgerAfterEach } from './helpers/ledger-invariants.js';
 import { accounts, createProject, dest, payoutBody, topUp } from './helpers/payouts.js';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { loadKeyring } from '../src/keys/keyring.js';
-import { resolveMasterKey } from '../src/keys/master-key.js';
-import { findProjectByName } from '../src/projects/project.repo.js';
-import { numberHash } from '../src/tokens/vault.js';
+import { loadKeyring } from '../src/platform/keys/keyring.js';
+import { resolveMasterKey } from '../src/platform/keys/master-key.js';
+import { findProjectByName } from '../src/domain/projects/project.repo.js';
+import { numberHash } from '../src/domain/tokens/vault.js';
 import { startHarness, type Harness } from './helpers/harness.js';
 import { checkLedgerAfterEach } from './helpers/ledger-invariants.js';
 import {

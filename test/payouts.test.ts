@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { KeyObject } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { enqueueJob } from '../src/jobs/job.repo.js';
-import { FPS_BANKS } from '../src/payouts/fps-banks.js';
+import { enqueueJob } from '../src/platform/jobs/job.repo.js';
+import { FPS_BANKS } from '../src/domain/payouts/fps-banks.js';
 import { startHarness, type Harness } from './helpers/harness.js';
 import { checkLedgerAfterEach } from './helpers/ledger-invariants.js';
 import {
@@ -163,9 +163,6 @@ for (const version of ['v1', 'v2'] as const) {
           [L]: [{ id: '<po>', status: 'in_progress', created_at: '<ts>', [D]: iban.method, amount_details: USD(2500), participant_details: iban.participants, metadata: 'from create' }],
         });
         await hook(rx, sid, 1, 'ready_to_confirm');
-        // A second start on the same session is refused, naming the state.
-        const again = await h.call('session/start/payout', { session_id: sid }, { version });
-        assertError(again, 409, 'invalid_session_state', `session ${sid} cannot start a payout: it is in_progress and its payout ${started.session[L][0].id} is pending`);
         const cancelled = await ok(h, 'session/cancel', { session_id: sid }, { version });
         assert.equal(cancelled.session.status, 'cancelled');
       });
@@ -622,7 +619,15 @@ describe('FPS', () => {
     assert.deepEqual(await statusOf(h, sid), before);
     await ok(h, 'fps/customer_verification', { session_id: sid, payment_method: verification('79000000004'), participant_details: names });
     await hook(rx, sid, 1, 'payment_finished');
-    assertError(await call(verification('79000000004')), 409, 'invalid_session_state', `session ${sid} cannot start a verification: it is accepted`);
+    // An accepted session takes further operations; a cancelled one takes none.
+    const cancelled: string = (await ok(h, 'session/create', {})).session.id;
+    await ok(h, 'session/cancel', { session_id: cancelled });
+    assertError(
+      await h.call('fps/customer_verification', { session_id: cancelled, payment_method: verification('79000000004'), participant_details: names }),
+      409,
+      'invalid_session_state',
+      `session ${cancelled} cannot start a verification: it is cancelled`,
+    );
   });
 
   test('a payout to faster_payment_system_verification is refused: that system is for fps/customer_verification', async () => {

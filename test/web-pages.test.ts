@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import vm from 'node:vm';
-import { detectBrand, luhnValid } from '../src/tokens/card-number.js';
-import { CARD_FORM_JS, STRINGS, cardFields } from '../src/web/card-form.js';
-import { PAYMENT_PAGE_JS, displayAmount, renderPaymentPage } from '../src/web/payment-page.html.js';
-import type { PageView } from '../src/web/payment-page.service.js';
-import { TOKENIZE_EMBED_JS, TOKENIZE_PAGE_JS, renderTokenizePage } from '../src/web/tokenize-widget.js';
+import { detectBrand, luhnValid } from '../src/domain/tokens/card-number.js';
+import { CARD_FORM_JS, STRINGS, cardFields } from '../src/edge/pages/card-form.js';
+import { PAYMENT_PAGE_JS, displayAmount, renderPaymentPage } from '../src/edge/pages/payment-page.html.js';
+import type { PageView } from '../src/edge/pages/payment-page.service.js';
+import { TOKENIZE_EMBED_JS, TOKENIZE_PAGE_JS, renderTokenizePage } from '../src/edge/pages/tokenize-widget.js';
 
 /**
  * The payer pages' renderers and scripts without a browser: whatever data reaches the HTML is

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import pino from 'pino';
-import { loadConfig, type Config } from '../src/config.js';
-import { openDatabase, type DatabaseHandle } from '../src/db/database.js';
+import { loadConfig, type Config } from '../src/platform/config/config.js';
+import { openDatabase, type DatabaseHandle } from '../src/platform/db/database.js';
 import { createRuntime } from '../src/runtime.js';
 import { freshDatabase, type TestDatabase } from './helpers/test-db.js';
 import {

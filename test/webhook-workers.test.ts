@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
-import { loadConfig } from '../src/config.js';
+import { loadConfig } from '../src/platform/config/config.js';
 import { createRuntime, type Runtime } from '../src/runtime.js';
 import { freshDatabase, onPostgres, type TestDatabase } from './helpers/test-db.js';
 import {

@@ -208,16 +208,15 @@ describe('delivery', () => {
 
 describe('outbox', () => {
   test('a webhook written in a transaction that rolls back never exists', async () => {
-    const { enqueueWebhook } = await import('../src/webhooks/webhook.service.js');
-    const { findProjectByName } = await import('../src/projects/project.repo.js');
-    const { getSession } = await import('../src/sessions/session.service.js');
+    const { findProjectByName } = await import('../src/domain/projects/project.repo.js');
+    const { getSession } = await import('../src/domain/sessions/session.service.js');
     const { db } = h.runtime.database;
     const project = (await findProjectByName(db, 'demo'))!;
     const sessionId = (await h.call('session/create', {})).json().session.id;
     const session = await getSession(db, project, sessionId);
     await assert.rejects(
       db.transaction().execute(async (tx) => {
-        await enqueueWebhook(tx, { ids: (p) => `${p}_rollback` }, project, { session, payments: [], payouts: [], refunds: [] }, 'payment_finished', new Date());
+        await h.runtime.domain.events.emit(tx, project, { session, operations: [] }, 'payment_finished', new Date());
         throw new Error('the state change failed');
       }),
       /the state change failed/,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import type { Db } from '../../src/db/database.js';
+import type { Db } from '../../src/platform/db/database.js';
 import { TIMESTAMP, type CallOptions, type Harness, type Reply } from './harness.js';
 import type { Received, Receiver } from './receiver.js';
 

@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/platform/config/config.js';
 import { REDACT, createRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime.js';
-import { OffsetClock } from '../../src/shared/clock.js';
+import { OffsetClock } from '../../src/kernel/clock.js';
 import { freshDatabase, type TestDatabase } from './test-db.js';
 
 /**

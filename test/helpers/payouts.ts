@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { KeyObject } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Queryable } from '../../src/db/database.js';
+import type { Queryable } from '../../src/platform/db/database.js';
 import { TIMESTAMP, newKeyPair, signBody, type CallOptions, type Harness, type Reply } from './harness.js';
 import type { Received, Receiver } from './receiver.js';
 

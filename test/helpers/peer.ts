@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import pino from 'pino';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/platform/config/config.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { signBody, type Harness } from './harness.js';
 

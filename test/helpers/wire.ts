@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { DEFAULT_SETTINGS } from '../../src/projects/project.service.js';
+import { DEFAULT_SETTINGS } from '../../src/domain/projects/project.service.js';
 
 /** sha256 of the DER SubjectPublicKeyInfo, hex: the fingerprint the admin API shows, computed independently. */
 export function fingerprintOf(key: KeyObject | string): string {

@@ -5,15 +5,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { WebhookType } from '../../src/db/schema.js';
-import { loadKeyring } from '../../src/keys/keyring.js';
-import { resolveMasterKey } from '../../src/keys/master-key.js';
-import { findProjectByName } from '../../src/projects/project.repo.js';
+import type { WebhookType } from '../../src/platform/db/schema.js';
+import { loadKeyring } from '../../src/platform/keys/keyring.js';
+import { resolveMasterKey } from '../../src/platform/keys/master-key.js';
+import { findProjectByName } from '../../src/domain/projects/project.repo.js';
 import type { Runtime } from '../../src/runtime.js';
-import { loadSessionView } from '../../src/sessions/session-view.js';
-import { createSession } from '../../src/sessions/session.service.js';
-import { newId } from '../../src/shared/ids.js';
-import { enqueueWebhook } from '../../src/webhooks/webhook.service.js';
+import { loadSessionView } from '../../src/domain/sessions/session-view.js';
+import { createSession } from '../../src/domain/sessions/session.service.js';
+import { newId } from '../../src/kernel/ids.js';
 
 /**
  * `payrail worker` as a real child process (the compiled CLI, as an operator runs it), a webhook
@@ -204,9 +203,9 @@ export async function queueWebhooks(runtime: Runtime, sessions: number, perSessi
   for (let s = 0; s < sessions; s += sessionsPerTransaction) {
     await db.transaction().execute(async (tx) => {
       for (let k = s; k < Math.min(sessions, s + sessionsPerTransaction); k++) {
-        const view = await loadSessionView(tx, await createSession(tx, deps, project, {}));
+        const view = await loadSessionView(tx, runtime.domain.operations, await createSession(tx, deps, project, {}));
         for (let i = 0; i < perSession; i++) {
-          const id = await enqueueWebhook(tx, deps, project, view, TYPES[i % TYPES.length]!, runtime.clock.now());
+          const id = await runtime.domain.events.emit(tx, project, view, TYPES[i % TYPES.length]!, runtime.clock.now());
           assert.ok(id);
           ids.push(id);
         }

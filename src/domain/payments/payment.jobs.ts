@@ -1,0 +1,318 @@
+import type { Db, Tx } from '../../platform/db/database.js';
+import type { JobHandler } from '../../platform/jobs/job-runner.js';
+import { enqueueJob } from '../../platform/jobs/job.repo.js';
+import type { AuthorizeResult, CardProcessor, ProcessorCard } from './card-processor.port.js';
+import type { Project } from '../projects/project.repo.js';
+import { settleSession } from '../sessions/session-view.js';
+import { lockedStep } from '../sessions/locked-step.js';
+import type { Session } from '../sessions/session.repo.js';
+import type { VaultCardRef } from '../tokens/card-params.js';
+import { openSecurityCode, revealCardNumber } from '../tokens/vault.js';
+import { computeFee } from '../ledger/fees.js';
+import { book } from '../ledger/ledger.service.js';
+import { issueRecurrentToken } from '../tokens/token.service.js';
+import { findPayment, type Payment } from './payment.repo.js';
+import { findRefund, listSessionRefunds } from '../refunds/refund.repo.js';
+import { moveRefund, openRefund, refundableOf } from '../refunds/refund.service.js';
+import { splitRefund, type SplitShare } from '../ledger/revenue-split.js';
+import { CONFIRM_TIMEOUT_MS, THREE_DS_TIMEOUT_MS, jobKey, movePayment, newTdsId, withoutSecurityCode as stripSecurityCode, type PaymentDeps } from './payment.service.js';
+import type { PaymentStage } from './payment.status.js';
+
+/**
+ * The processor-facing half of card acquiring, as jobs. Each job reads the payment, calls the
+ * processor outside any transaction (with an operation id, so a repeat is harmless), then records
+ * the result in one short transaction with the session locked, if the payment is still where the
+ * job found it. A crash anywhere leaves either the job (which runs again, and the processor answers
+ * as before) or the recorded result.
+ */
+export interface PaymentJobDeps extends PaymentDeps {
+  readonly db: Db;
+  readonly processor: CardProcessor;
+  readonly publicUrl: string;
+}
+
+interface Ctx {
+  readonly tx: Tx;
+  readonly payment: Payment;
+  readonly session: Session;
+  readonly project: Project;
+  readonly now: Date;
+}
+
+/** Runs `fn` with the session locked, if the payment is still at one of `stages`. */
+function step(deps: PaymentJobDeps, paymentId: string, stages: readonly PaymentStage[], fn: (ctx: Ctx) => Promise<void>): Promise<void> {
+  return lockedStep(deps, (q) => findPayment(q, paymentId), stages, ({ op, ...rest }) => fn({ ...rest, payment: op }));
+}
+
+const vaultRef = (p: Payment) => (p.paymentDetails['card'] as { vault_card: VaultCardRef }).vault_card;
+
+async function processorCard(deps: PaymentJobDeps, p: Payment): Promise<ProcessorCard> {
+  const ref = vaultRef(p);
+  return {
+    number: await revealCardNumber(deps.db, deps.keyring, p.projectId, ref.card_id),
+    expirationMonth: ref.expiration_month,
+    expirationYear: ref.expiration_year,
+    securityCode: ref.security_code_sealed ? openSecurityCode(deps.keyring, p.sessionId, ref.security_code_sealed) : undefined,
+  };
+}
+
+/** The security code is kept only until the issuer has seen it. */
+const withoutSecurityCode = (p: Payment) => stripSecurityCode(p.paymentDetails);
+
+/**
+ * Ends the payment. A success books the capture in the ledger in the same transaction: the card
+ * network owes the gross amount, the partner is owed it less the project's acquiring fee.
+ */
+async function finish(deps: PaymentJobDeps, c: Ctx, to: 'succeeded' | 'failed', patch: Parameters<typeof movePayment>[3]): Promise<void> {
+  if (to === 'succeeded') {
+    const gross = patch.capturedAmount ?? c.payment.amount;
+    const fee = Math.min(gross, computeFee(gross, c.project.fees.payment));
+    const shares = c.payment.revenueSplit ?? [];
+    const toContractors = shares.reduce((sum, share) => sum + share.amount, 0);
+    await book(c.tx, {
+      projectId: c.project.id,
+      kind: 'capture',
+      reference: c.payment.id,
+      description: `capture of payment ${c.payment.id}`,
+      currency: c.payment.currency,
+      at: c.now,
+      postings: [
+        { account: 'external_card_network', amount: -gross },
+        { account: 'acquiring_settlement', amount: gross - fee - toContractors },
+        ...shares.map((share) => ({ account: 'contractor_settlement' as const, holder: share.contractorAlias, amount: share.amount })),
+        { account: 'fees', amount: fee },
+      ],
+    });
+    patch = { ...patch, capturedAmount: gross, fee };
+    if (c.payment.paymentOptions?.['recurrent'] === true && !c.payment.initiator) {
+      const ref = vaultRef(c.payment);
+      const token = await issueRecurrentToken(c.tx, {
+        projectId: c.project.id,
+        cardId: ref.card_id,
+        paymentId: c.payment.id,
+        now: c.now,
+        cardExpiry: { ...(ref.expiration_month ? { month: ref.expiration_month } : {}), ...(ref.expiration_year ? { year: ref.expiration_year } : {}) },
+      });
+      patch = { ...patch, recurrentTokenId: token.token };
+    }
+  }
+  await movePayment(c.tx, c.payment, to, patch, c.now);
+  const view = await settleSession(c.tx, deps.operations, c.session, c.now);
+  await deps.events.emit(c.tx, c.project, view, 'payment_finished', c.now);
+}
+
+/** Applies an issuer's answer (from authorize or from the 3-D Secure completion). */
+async function applyAuthorization(deps: PaymentJobDeps, c: Ctx, result: AuthorizeResult): Promise<void> {
+  const details = withoutSecurityCode(c.payment);
+  if (result.kind === 'declined') {
+    await finish(deps, c, 'failed', { paymentDetails: details, cardChecked: true, error: { code: result.code, description: result.description } });
+    return;
+  }
+  if (result.kind === 'challenge') {
+    const tdsId = newTdsId();
+    const url = `${deps.publicUrl}/3ds/${tdsId}`;
+    const interaction = { type: 'redirect', redirect: { url, base_url: url, method: 'GET', qs: {}, params: {} } };
+    await movePayment(c.tx, c.payment, 'awaiting_3ds', { paymentDetails: details, cardChecked: true, tdsId, customerInteraction: interaction }, c.now);
+    const view = await settleSession(c.tx, deps.operations, c.session, c.now);
+    await deps.events.emit(c.tx, c.project, view, 'action_required', c.now);
+    await enqueueJob(c.tx, { kind: 'payment.3ds_timeout', payload: { paymentId: c.payment.id }, runAt: new Date(c.now.getTime() + THREE_DS_TIMEOUT_MS), uniqueKey: jobKey(c.payment.id, '3ds_timeout') }, c.now);
+    return;
+  }
+  const transactionInfo = { rrn: result.rrn, auth_code: result.authCode };
+  if (c.payment.hold) {
+    await movePayment(c.tx, c.payment, 'awaiting_capture', { paymentDetails: details, cardChecked: true, transactionInfo }, c.now);
+    const view = await settleSession(c.tx, deps.operations, c.session, c.now);
+    await deps.events.emit(c.tx, c.project, view, 'ready_to_capture', c.now);
+    const expiry = new Date(c.now.getTime() + c.project.holdPeriodSeconds * 1000);
+    await enqueueJob(c.tx, { kind: 'payment.hold_expiry', payload: { paymentId: c.payment.id }, runAt: expiry, uniqueKey: jobKey(c.payment.id, 'hold_expiry') }, c.now);
+  } else {
+    await finish(deps, c, 'succeeded', { paymentDetails: details, cardChecked: true, transactionInfo, capturedAmount: c.payment.amount });
+  }
+  if (result.chargebackAfterMs !== undefined) {
+    const at = new Date(c.now.getTime() + result.chargebackAfterMs);
+    await enqueueJob(c.tx, { kind: 'payment.chargeback', payload: { paymentId: c.payment.id, afterMs: result.chargebackAfterMs }, runAt: at, uniqueKey: jobKey(c.payment.id, 'chargeback') }, c.now);
+  }
+}
+
+/**
+ * Money given back to the card: the partner's acquiring settlement pays it to the card network, and
+ * on a split payment each contractor gives back its share of it.
+ */
+async function bookRefund(c: Ctx, reference: string, amount: number, kind: 'refund' | 'chargeback', shares: readonly SplitShare[] | null): Promise<void> {
+  const fromContractors = (shares ?? []).reduce((sum, share) => sum + share.amount, 0);
+  await book(c.tx, {
+    projectId: c.project.id,
+    kind,
+    reference,
+    description: `${kind} of payment ${c.payment.id}`,
+    currency: c.payment.currency,
+    at: c.now,
+    postings: [
+      { account: 'acquiring_settlement', amount: -(amount - fromContractors) },
+      ...(shares ?? []).map((share) => ({ account: 'contractor_settlement' as const, holder: share.contractorAlias, amount: -share.amount })),
+      { account: 'external_card_network', amount },
+    ],
+  });
+}
+
+function paymentIdOf(payload: unknown): string {
+  return (payload as { paymentId: string }).paymentId;
+}
+
+export function paymentJobHandlers(deps: PaymentJobDeps): [string, JobHandler][] {
+  const handlers: Record<string, JobHandler> = {
+    async 'payment.precheck'(job) {
+      const payment = await findPayment(deps.db, paymentIdOf(job.payload));
+      if (!payment || payment.stage !== 'prechecking') return;
+      const result = await deps.processor.precheck({ operationId: jobKey(payment.id, 'precheck'), card: await processorCard(deps, payment) });
+      await step(deps, payment.id, ['prechecking'], async (c) => {
+        if (result.kind === 'declined') return finish(deps, c, 'failed', { cardChecked: true, paymentDetails: withoutSecurityCode(c.payment), error: { code: result.code, description: result.description } });
+        if (c.project.autoConfirm) {
+          await movePayment(c.tx, c.payment, 'authorizing', { cardChecked: true }, c.now);
+          await settleSession(c.tx, deps.operations, c.session, c.now);
+          await enqueueJob(c.tx, { kind: 'payment.authorize', payload: { paymentId: c.payment.id }, runAt: c.now, uniqueKey: jobKey(c.payment.id, 'authorize') }, c.now);
+          return;
+        }
+        await movePayment(c.tx, c.payment, 'awaiting_confirm', { cardChecked: true }, c.now);
+        const view = await settleSession(c.tx, deps.operations, c.session, c.now);
+        await deps.events.emit(c.tx, c.project, view, 'ready_to_confirm', c.now);
+        const at = new Date(c.now.getTime() + CONFIRM_TIMEOUT_MS);
+        await enqueueJob(c.tx, { kind: 'payment.confirm_timeout', payload: { paymentId: c.payment.id }, runAt: at, uniqueKey: jobKey(c.payment.id, 'confirm_timeout') }, c.now);
+      });
+    },
+
+    async 'payment.authorize'(job) {
+      const payment = await findPayment(deps.db, paymentIdOf(job.payload));
+      if (!payment || payment.stage !== 'authorizing') return;
+      const result = await deps.processor.authorize({
+        operationId: jobKey(payment.id, 'authorize'),
+        card: await processorCard(deps, payment),
+        amount: payment.amount,
+        currency: payment.currency,
+        capture: !payment.hold,
+        now: deps.clock.now(),
+        initiator: payment.initiator ?? undefined,
+      });
+      await step(deps, payment.id, ['authorizing'], (c) => applyAuthorization(deps, c, result));
+    },
+
+    async 'payment.complete_3ds'(job) {
+      const payment = await findPayment(deps.db, paymentIdOf(job.payload));
+      if (!payment || payment.stage !== 'completing_3ds') return;
+      const result = await deps.processor.completeChallenge({
+        operationId: jobKey(payment.id, '3ds'),
+        card: await processorCard(deps, payment),
+        confirmed: payment.tdsResult === 'confirmed',
+        capture: !payment.hold,
+      });
+      await step(deps, payment.id, ['completing_3ds'], (c) => applyAuthorization(deps, c, result));
+    },
+
+    async 'payment.capture'(job) {
+      const payment = await findPayment(deps.db, paymentIdOf(job.payload));
+      if (!payment || payment.stage !== 'capturing') return;
+      const amount = payment.captureAmount ?? payment.amount;
+      const result = await deps.processor.capture({ operationId: jobKey(payment.id, 'capture'), amount });
+      await step(deps, payment.id, ['capturing'], (c) =>
+        result.kind === 'captured'
+          ? finish(deps, c, 'succeeded', { capturedAmount: amount })
+          : finish(deps, c, 'failed', { error: { code: result.code, description: result.description } }),
+      );
+    },
+
+    async 'payment.void'(job) {
+      const { reason } = job.payload as { reason: 'cancelled_by_partner' | 'capture_timeout' };
+      const payment = await findPayment(deps.db, paymentIdOf(job.payload));
+      if (!payment || payment.stage !== 'voiding') return;
+      await deps.processor.void({ operationId: jobKey(payment.id, 'void') });
+      await step(deps, payment.id, ['voiding'], (c) =>
+        finish(deps, c, 'failed', {
+          error: {
+            code: reason,
+            description:
+              reason === 'capture_timeout'
+                ? `the hold was not captured within ${c.project.holdPeriodSeconds} seconds and was released`
+                : 'the partner cancelled the payment (session/cancel); the hold was released',
+          },
+        }),
+      );
+    },
+
+    async 'payment.confirm_timeout'(job) {
+      await step(deps, paymentIdOf(job.payload), ['awaiting_confirm'], (c) =>
+        finish(deps, c, 'failed', { error: { code: 'confirm_timeout', description: 'session/confirm did not come within 240 minutes of ready_to_confirm' } }),
+      );
+    },
+
+    async 'payment.3ds_timeout'(job) {
+      await step(deps, paymentIdOf(job.payload), ['awaiting_3ds'], (c) =>
+        finish(deps, c, 'failed', { customerInteraction: null, error: { code: '3DS_timeout', description: 'the payer did not complete 3-D Secure within 60 minutes' } }),
+      );
+    },
+
+    async 'payment.hold_expiry'(job) {
+      await step(deps, paymentIdOf(job.payload), ['awaiting_capture'], async (c) => {
+        await movePayment(c.tx, c.payment, 'voiding', {}, c.now);
+        await settleSession(c.tx, deps.operations, c.session, c.now);
+        await enqueueJob(c.tx, { kind: 'payment.void', payload: { paymentId: c.payment.id, reason: 'capture_timeout' }, runAt: c.now, uniqueKey: jobKey(c.payment.id, 'void') }, c.now);
+      });
+    },
+
+    async 'refund.process'(job) {
+      const { refundId } = job.payload as { refundId: string };
+      const refund = await findRefund(deps.db, refundId);
+      if (!refund || refund.status !== 'in_progress' || !refund.paymentId) return;
+      const result = await deps.processor.refund({ operationId: refund.id, amount: refund.amount });
+      await step(deps, refund.paymentId, ['succeeded'], async (c) => {
+        const current = await findRefund(c.tx, refund.id);
+        if (!current || current.status !== 'in_progress') return;
+        if (result.kind === 'refunded') {
+          await moveRefund(c.tx, current, 'accepted', c.now);
+          await bookRefund(c, refund.id, refund.amount, 'refund', current.revenueSplit);
+        } else {
+          await moveRefund(c.tx, current, result.kind === 'declined' ? 'declined' : 'error', c.now, { code: result.code, description: result.description });
+        }
+        const view = await settleSession(c.tx, deps.operations, c.session, c.now);
+        await deps.events.emit(c.tx, c.project, view, 'payment_refunded', c.now);
+      });
+    },
+
+    /** Sandbox card 4000 0000 0000 0259: the issuer takes the money back a clock-day later. */
+    async 'payment.chargeback'(job) {
+      const { afterMs } = job.payload as { afterMs?: number };
+      const delay = afterMs ?? 86_400_000;
+      // A hold captured later is charged back a clock-day after its capture: wait for it.
+      await step(deps, paymentIdOf(job.payload), ['awaiting_capture', 'capturing', 'succeeded'], async (c) => {
+        const due = c.payment.stage === 'succeeded' && c.payment.finishedAt ? new Date(c.payment.finishedAt.getTime() + delay) : new Date(c.now.getTime() + delay);
+        if (due > c.now) {
+          await enqueueJob(c.tx, { kind: 'payment.chargeback', payload: { paymentId: c.payment.id, afterMs: delay }, runAt: due, uniqueKey: `${jobKey(c.payment.id, 'chargeback')}:${due.toISOString()}` }, c.now);
+          return;
+        }
+        const amount = refundableOf(c.payment.capturedAmount, c.payment.id, await listSessionRefunds(c.tx, c.session.id));
+        if (amount <= 0) return;
+        const shares = c.payment.revenueSplit ? splitRefund(c.payment.revenueSplit, amount, c.payment.capturedAmount) : null;
+        await openRefund(
+          c.tx,
+          {
+            id: deps.ids('rf'),
+            paymentId: c.payment.id,
+            payoutId: null,
+            sessionId: c.session.id,
+            projectId: c.project.id,
+            status: 'accepted',
+            amount,
+            currency: c.payment.currency,
+            isChargeback: true,
+            metadata: null,
+            revenueSplit: shares,
+          },
+          c.now,
+        );
+        await bookRefund(c, `${c.payment.id}:chargeback`, amount, 'chargeback', shares);
+        const view = await settleSession(c.tx, deps.operations, c.session, c.now);
+        await deps.events.emit(c.tx, c.project, view, 'payment_refunded', c.now);
+      });
+    },
+  };
+  return Object.entries(handlers);
+}

@@ -1,0 +1,154 @@
+import type { Queryable, Tx } from '../../platform/db/database.js';
+import { jsonColumn } from '../../platform/db/json.js';
+import type { PaymentsTable } from '../../platform/db/schema.js';
+import type { Selectable } from 'kysely';
+import { operationErrorOf, type OperationError } from '../../kernel/operation-errors.js';
+import type { SplitShare } from '../ledger/revenue-split.js';
+import type { RecurrentToken } from '../tokens/public-token.repo.js';
+import type { PaymentStage } from './payment.status.js';
+
+export interface Payment {
+  readonly id: string;
+  readonly sessionId: string;
+  readonly projectId: string;
+  readonly stage: PaymentStage;
+  readonly amount: number;
+  readonly currency: string;
+  readonly capturedAmount: number;
+  /** The acquiring fee, fixed at capture. */
+  readonly fee: number;
+  readonly hold: boolean;
+  /** Wire-shaped PaymentDetails with card data as a vault reference. */
+  readonly paymentDetails: Record<string, unknown>;
+  readonly customer: unknown;
+  readonly participantDetails: unknown;
+  readonly paymentOptions: Record<string, unknown> | null;
+  readonly metadata: unknown;
+  readonly cardChecked: boolean;
+  readonly transactionInfo: { rrn: string; auth_code: string } | null;
+  readonly customerInteraction: Record<string, unknown> | null;
+  readonly tdsId: string | null;
+  readonly tdsResult: 'confirmed' | 'failed' | null;
+  readonly captureAmount: number | null;
+  readonly error: OperationError | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly finishedAt: Date | null;
+  /** Charged with a recurrent token: merchant (MIT) or client (CIT) initiated. */
+  readonly initiator: 'merchant' | 'client' | null;
+  /** The recurrent token this payment earned (payment_options.recurrent), with its state. */
+  readonly recurrent: RecurrentToken | null;
+  /** Contractors' shares of the amount (split payment, §5.20), resolved at start. */
+  readonly revenueSplit: readonly SplitShare[] | null;
+}
+
+
+type PaymentRow = Selectable<PaymentsTable> & { rt_created_at?: Date | null; rt_finished_at?: Date | null; rt_disabled_at?: Date | null; rt_card_id?: string | null };
+
+function toPayment(r: PaymentRow): Payment {
+  return {
+    id: r.id,
+    sessionId: r.session_id,
+    projectId: String(r.project_id),
+    stage: r.stage as PaymentStage,
+    amount: Number(r.amount),
+    currency: r.currency,
+    capturedAmount: Number(r.captured_amount),
+    fee: Number(r.fee),
+    hold: r.hold,
+    paymentDetails: r.payment_details as Record<string, unknown>,
+    customer: r.customer,
+    participantDetails: r.participant_details,
+    paymentOptions: r.payment_options as Record<string, unknown> | null,
+    metadata: r.metadata,
+    cardChecked: r.card_checked,
+    transactionInfo: r.transaction_info as Payment['transactionInfo'],
+    customerInteraction: r.customer_interaction as Record<string, unknown> | null,
+    tdsId: r.tds_id,
+    tdsResult: r.tds_result,
+    captureAmount: r.capture_amount === null ? null : Number(r.capture_amount),
+    error: operationErrorOf(r.error_code, r.error_description),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    finishedAt: r.finished_at,
+    initiator: r.initiator,
+    recurrent:
+      r.recurrent_token && r.rt_created_at && r.rt_finished_at
+        ? { token: r.recurrent_token, projectId: String(r.project_id), cardId: r.rt_card_id ?? '', paymentId: r.id, createdAt: r.rt_created_at, finishedAt: r.rt_finished_at, disabledAt: r.rt_disabled_at ?? null }
+        : null,
+    revenueSplit: (r.revenue_split as SplitShare[] | null) ?? null,
+  };
+}
+
+export async function insertPayment(tx: Tx, p: Payment): Promise<void> {
+  await tx
+    .insertInto('payments')
+    .values({
+      id: p.id,
+      session_id: p.sessionId,
+      project_id: p.projectId,
+      stage: p.stage,
+      amount: p.amount,
+      currency: p.currency,
+      hold: p.hold,
+      payment_details: JSON.stringify(p.paymentDetails),
+      customer: jsonColumn(p.customer),
+      participant_details: jsonColumn(p.participantDetails),
+      payment_options: jsonColumn(p.paymentOptions),
+      metadata: jsonColumn(p.metadata),
+      initiator: p.initiator,
+      revenue_split: jsonColumn(p.revenueSplit),
+      created_at: p.createdAt,
+      updated_at: p.updatedAt,
+    })
+    .execute();
+}
+
+/** The fields a lifecycle step may change. `stage` moves only through payment.service's transition. */
+export type PaymentPatch = { recurrentTokenId?: string } & Partial<
+  Pick<Payment, 'stage' | 'capturedAmount' | 'fee' | 'paymentDetails' | 'cardChecked' | 'transactionInfo' | 'customerInteraction' | 'tdsId' | 'tdsResult' | 'captureAmount' | 'error' | 'finishedAt'>
+>;
+
+export async function updatePayment(tx: Tx, id: string, patch: PaymentPatch, now: Date): Promise<void> {
+  const set: Record<string, unknown> = { updated_at: now };
+  if (patch.stage !== undefined) set['stage'] = patch.stage;
+  if (patch.capturedAmount !== undefined) set['captured_amount'] = patch.capturedAmount;
+  if (patch.fee !== undefined) set['fee'] = patch.fee;
+  if (patch.recurrentTokenId !== undefined) set['recurrent_token'] = patch.recurrentTokenId;
+  if (patch.paymentDetails !== undefined) set['payment_details'] = JSON.stringify(patch.paymentDetails);
+  if (patch.cardChecked !== undefined) set['card_checked'] = patch.cardChecked;
+  if (patch.transactionInfo !== undefined) set['transaction_info'] = jsonColumn(patch.transactionInfo);
+  if (patch.customerInteraction !== undefined) set['customer_interaction'] = jsonColumn(patch.customerInteraction);
+  if (patch.tdsId !== undefined) set['tds_id'] = patch.tdsId;
+  if (patch.tdsResult !== undefined) set['tds_result'] = patch.tdsResult;
+  if (patch.captureAmount !== undefined) set['capture_amount'] = patch.captureAmount;
+  if (patch.error !== undefined) {
+    set['error_code'] = patch.error?.code ?? null;
+    set['error_description'] = patch.error?.description ?? null;
+  }
+  if (patch.finishedAt !== undefined) set['finished_at'] = patch.finishedAt;
+  await tx.updateTable('payments').set(set).where('id', '=', id).execute();
+}
+
+export async function findPayment(db: Queryable, id: string): Promise<Payment | undefined> {
+  const row = await db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toPayment(row);
+}
+
+export async function findPaymentByTdsId(db: Queryable, tdsId: string): Promise<Payment | undefined> {
+  const row = await db.selectFrom('payments').selectAll().where('tds_id', '=', tdsId).executeTakeFirst();
+  return row && toPayment(row);
+}
+
+export async function listSessionPayments(db: Queryable, sessionId: string): Promise<Payment[]> {
+  const rows = await db
+    .selectFrom('payments')
+    .leftJoin('recurrent_tokens as rt', 'rt.token', 'payments.recurrent_token')
+    .selectAll('payments')
+    .select(['rt.created_at as rt_created_at', 'rt.finished_at as rt_finished_at', 'rt.disabled_at as rt_disabled_at', 'rt.card_id as rt_card_id'])
+    .where('payments.session_id', '=', sessionId)
+    .orderBy('payments.created_at')
+    .orderBy('payments.id')
+    .execute();
+  return rows.map(toPayment);
+}

@@ -1,0 +1,40 @@
+import type { Decline } from '../payments/card-processor.port.js';
+import type { Rail } from './rails.js';
+
+/**
+ * What payrail asks of the rails that carry payouts (card networks for card payouts, bank transfer
+ * systems, FPS, wallets). Like the card processor, every call is idempotent by operation id.
+ */
+export interface RailRequest {
+  readonly operationId: string;
+  readonly rail: Rail;
+  /** The account identifier the rail routes on: card number, IBAN or account number, phone, wallet account. */
+  readonly destination: string;
+  readonly amount: number;
+  readonly currency: string;
+}
+
+export type SendResult =
+  | {
+      readonly kind: 'accepted';
+      readonly reference: string;
+      /** When the money arrives (0: at once). */
+      readonly settleAfterMs: number;
+      /** Set when the recipient's bank will send the money back this long after it arrived. */
+      readonly returnAfterMs?: number;
+    }
+  | Decline
+  /** No answer in time: the outcome is unknown until reconciliation. */
+  | { readonly kind: 'timeout'; readonly reconcileAfterMs: number };
+
+export type ReconcileResult =
+  | { readonly kind: 'settled'; readonly reference: string; readonly returnAfterMs?: number }
+  | Decline
+  | { readonly kind: 'still_unknown'; readonly retryAfterMs: number };
+
+export interface BankRails {
+  send(req: RailRequest): Promise<SendResult>;
+  reconcile(req: RailRequest): Promise<ReconcileResult>;
+  /** FPS: whether a phone is registered with the bank (customer verification, §5.16). */
+  verifyFpsCustomer(op: { operationId: string; phone: string; bankId: string }): Promise<{ kind: 'found' } | Decline>;
+}

@@ -1,0 +1,214 @@
+import type { OperationErrorCode } from '../../kernel/operation-errors.js';
+import type { Db, Tx } from '../../platform/db/database.js';
+import type { JobHandler } from '../../platform/jobs/job-runner.js';
+import { enqueueJob } from '../../platform/jobs/job.repo.js';
+import { book } from '../ledger/ledger.service.js';
+import { openRefund } from '../refunds/refund.service.js';
+import type { BankRails, RailRequest } from './bank-rail.port.js';
+import type { Project } from '../projects/project.repo.js';
+import { settleSession } from '../sessions/session-view.js';
+import { lockedStep } from '../sessions/locked-step.js';
+import type { Session } from '../sessions/session.repo.js';
+import { revealCardNumber } from '../tokens/vault.js';
+import { findPayout, type Payout } from './payout.repo.js';
+import { RAIL_SPECS } from './rails.js';
+import { PAYOUT_CONFIRM_TIMEOUT_MS, movePayout, payoutJobKey, reserveAndSend, type PayoutDeps } from './payout.service.js';
+import type { PayoutStage } from './payout.status.js';
+
+/**
+ * The rail-facing half of payouts, as jobs: read, call the rail outside any transaction (idempotent by
+ * operation id), record the result in one short transaction with the session locked, if the payout
+ * is still where the job found it. Ledger entries are booked in those same transactions and are
+ * idempotent by (kind, payout id), so a resumed job never moves money twice.
+ */
+export interface PayoutJobDeps extends PayoutDeps {
+  readonly db: Db;
+  readonly rails: BankRails;
+}
+
+interface Ctx {
+  readonly tx: Tx;
+  readonly payout: Payout;
+  readonly session: Session;
+  readonly project: Project;
+  readonly now: Date;
+}
+
+/** Runs `fn` with the session locked, if the payout is still at one of `stages`. */
+function step(deps: PayoutJobDeps, payoutId: string, stages: readonly PayoutStage[], fn: (c: Ctx) => Promise<void>): Promise<void> {
+  return lockedStep(deps, (q) => findPayout(q, payoutId), stages, ({ op, ...rest }) => fn({ ...rest, payout: op }));
+}
+
+async function railRequest(deps: PayoutJobDeps, p: Payout): Promise<RailRequest> {
+  const destination = await RAIL_SPECS[p.rail].routingKey(p.paymentMethod, (cardId) => revealCardNumber(deps.db, deps.keyring, p.projectId, cardId));
+  return { operationId: p.id, rail: p.rail, destination, amount: p.amount, currency: p.currency };
+}
+
+async function finish(deps: PayoutJobDeps, c: Ctx, to: 'succeeded' | 'failed', patch: Parameters<typeof movePayout>[3]): Promise<void> {
+  await movePayout(c.tx, c.payout, to, patch, c.now);
+  const view = await settleSession(c.tx, deps.operations, c.session, c.now);
+  await deps.events.emit(c.tx, c.project, view, 'payment_finished', c.now);
+}
+
+const total = (p: Payout) => p.amount + p.fee;
+
+/** The rail paid: the reservation goes to the rail (amount) and to fees (fee). */
+async function settle(deps: PayoutJobDeps, c: Ctx, reference: string, returnAfterMs: number | undefined): Promise<void> {
+  await book(c.tx, {
+    projectId: c.project.id,
+    kind: 'payout_settle',
+    reference: c.payout.id,
+    description: `payout ${c.payout.id} paid`,
+    currency: c.payout.currency,
+    at: c.now,
+    postings: [
+      { account: 'reserved', amount: -total(c.payout) },
+      { account: 'external_bank_rails', amount: c.payout.amount },
+      { account: 'fees', amount: c.payout.fee },
+    ],
+  });
+  await finish(deps, c, 'succeeded', { transactionInfo: { rrn: reference } });
+  if (returnAfterMs !== undefined) {
+    const at = new Date(c.now.getTime() + returnAfterMs);
+    await enqueueJob(c.tx, { kind: 'payout.return', payload: { payoutId: c.payout.id }, runAt: at, uniqueKey: payoutJobKey(c.payout.id, 'return') }, c.now);
+  }
+}
+
+/** The rail refused: the reservation goes back to the wallet, fee included. */
+async function voidAndFail(deps: PayoutJobDeps, c: Ctx, code: OperationErrorCode, description: string): Promise<void> {
+  if (c.payout.reserved) {
+    await book(c.tx, {
+      projectId: c.project.id,
+      kind: 'payout_void',
+      reference: c.payout.id,
+      description: `payout ${c.payout.id} failed: ${code}`,
+      currency: c.payout.currency,
+      at: c.now,
+      postings: [
+        { account: 'reserved', amount: -total(c.payout) },
+        { account: 'wallet', amount: total(c.payout) },
+      ],
+    });
+  }
+  await finish(deps, c, 'failed', { reserved: false, error: { code, description } });
+}
+
+const idOf = (payload: unknown) => (payload as { payoutId: string }).payoutId;
+
+export function payoutJobHandlers(deps: PayoutJobDeps): [string, JobHandler][] {
+  const handlers: Record<string, JobHandler> = {
+    async 'payout.check'(job) {
+      const payout = await findPayout(deps.db, idOf(job.payload));
+      if (!payout || payout.stage !== 'checking') return;
+      if (!RAIL_SPECS[payout.rail].movesMoney) {
+        const v = ((payout.paymentMethod['bank_account'] as Record<string, unknown>)['faster_payment_system_verification'] ?? {}) as { phone?: string; bank_id?: string };
+        const found = await deps.rails.verifyFpsCustomer({ operationId: payout.id, phone: String(v.phone ?? ''), bankId: String(v.bank_id ?? '') });
+        await step(deps, payout.id, ['checking'], (c) =>
+          found.kind === 'found' ? finish(deps, c, 'succeeded', {}) : finish(deps, c, 'failed', { error: { code: found.code, description: found.description } }),
+        );
+        return;
+      }
+      await step(deps, payout.id, ['checking'], async (c) => {
+        if (c.project.autoConfirm) {
+          const after = await reserveAndSend(c.tx, deps, c.project, c.payout, c.now);
+          const view = await settleSession(c.tx, deps.operations, c.session, c.now);
+          if (after.stage === 'failed') await deps.events.emit(c.tx, c.project, view, 'payment_finished', c.now);
+          return;
+        }
+        await movePayout(c.tx, c.payout, 'awaiting_confirm', {}, c.now);
+        const view = await settleSession(c.tx, deps.operations, c.session, c.now);
+        await deps.events.emit(c.tx, c.project, view, 'ready_to_confirm', c.now);
+        const at = new Date(c.now.getTime() + PAYOUT_CONFIRM_TIMEOUT_MS);
+        await enqueueJob(c.tx, { kind: 'payout.confirm_timeout', payload: { payoutId: c.payout.id }, runAt: at, uniqueKey: payoutJobKey(c.payout.id, 'confirm_timeout') }, c.now);
+      });
+    },
+
+    async 'payout.send'(job) {
+      const payout = await findPayout(deps.db, idOf(job.payload));
+      if (!payout || payout.stage !== 'sending') return;
+      const result = await deps.rails.send(await railRequest(deps, payout));
+      await step(deps, payout.id, ['sending'], async (c) => {
+        if (result.kind === 'declined') return voidAndFail(deps, c, result.code, result.description);
+        if (result.kind === 'timeout') {
+          await movePayout(c.tx, c.payout, 'unknown', {}, c.now);
+          await settleSession(c.tx, deps.operations, c.session, c.now);
+          const at = new Date(c.now.getTime() + result.reconcileAfterMs);
+          await enqueueJob(c.tx, { kind: 'payout.reconcile', payload: { payoutId: c.payout.id }, runAt: at, uniqueKey: payoutJobKey(c.payout.id, 'reconcile') }, c.now);
+          return;
+        }
+        if (result.settleAfterMs === 0) return settle(deps, c, result.reference, result.returnAfterMs);
+        await movePayout(c.tx, c.payout, 'settling', { transactionInfo: { rrn: result.reference } }, c.now);
+        await settleSession(c.tx, deps.operations, c.session, c.now);
+        const at = new Date(c.now.getTime() + result.settleAfterMs);
+        await enqueueJob(
+          c.tx,
+          { kind: 'payout.settle', payload: { payoutId: c.payout.id, reference: result.reference, returnAfterMs: result.returnAfterMs ?? null }, runAt: at, uniqueKey: payoutJobKey(c.payout.id, 'settle') },
+          c.now,
+        );
+      });
+    },
+
+    async 'payout.settle'(job) {
+      const { reference, returnAfterMs } = job.payload as { reference: string; returnAfterMs: number | null };
+      await step(deps, idOf(job.payload), ['settling'], (c) => settle(deps, c, reference, returnAfterMs ?? undefined));
+    },
+
+    /** A rail that timed out is asked again; the payout settles (or fails) exactly once. */
+    async 'payout.reconcile'(job) {
+      const payout = await findPayout(deps.db, idOf(job.payload));
+      if (!payout || payout.stage !== 'unknown') return;
+      const result = await deps.rails.reconcile(await railRequest(deps, payout));
+      await step(deps, payout.id, ['unknown'], async (c) => {
+        if (result.kind === 'settled') return settle(deps, c, result.reference, result.returnAfterMs);
+        if (result.kind === 'declined') return voidAndFail(deps, c, result.code, result.description);
+        const at = new Date(c.now.getTime() + result.retryAfterMs);
+        await enqueueJob(c.tx, { kind: 'payout.reconcile', payload: { payoutId: c.payout.id }, runAt: at, uniqueKey: `${payoutJobKey(c.payout.id, 'reconcile')}:${at.toISOString()}` }, c.now);
+      });
+    },
+
+    /** The recipient's bank sent the money back: a refund on the payout, the wallet credited. */
+    async 'payout.return'(job) {
+      await step(deps, idOf(job.payload), ['succeeded'], async (c) => {
+        const refundId = deps.ids('rf');
+        const booked = await book(c.tx, {
+          projectId: c.project.id,
+          kind: 'payout_return',
+          reference: c.payout.id,
+          description: `payout ${c.payout.id} returned by the recipient's bank`,
+          currency: c.payout.currency,
+          at: c.now,
+          postings: [
+            { account: 'external_bank_rails', amount: -c.payout.amount },
+            { account: 'wallet', amount: c.payout.amount },
+          ],
+        });
+        if (booked.kind !== 'booked') return;
+        await openRefund(
+          c.tx,
+          {
+            id: refundId,
+            paymentId: null,
+            payoutId: c.payout.id,
+            sessionId: c.session.id,
+            projectId: c.project.id,
+            status: 'accepted',
+            amount: c.payout.amount,
+            currency: c.payout.currency,
+            metadata: null,
+            revenueSplit: null,
+          },
+          c.now,
+        );
+        const view = await settleSession(c.tx, deps.operations, c.session, c.now);
+        await deps.events.emit(c.tx, c.project, view, 'payment_refunded', c.now);
+      });
+    },
+
+    async 'payout.confirm_timeout'(job) {
+      await step(deps, idOf(job.payload), ['awaiting_confirm'], (c) =>
+        finish(deps, c, 'failed', { error: { code: 'confirm_timeout', description: 'session/confirm did not come within 240 minutes of ready_to_confirm' } }),
+      );
+    },
+  };
+  return Object.entries(handlers);
+}

@@ -1,0 +1,97 @@
+import { ApiError, invalidRequest } from '../../kernel/errors.js';
+import type { Money } from '../../kernel/money.js';
+import type { Tx } from '../../platform/db/database.js';
+import type { Project } from '../projects/project.repo.js';
+import type { ActionContext, OperationActions, SessionOperation } from './operation-kind.js';
+import type { SessionDeps } from './session-deps.js';
+import type { SessionEventType } from './session-events.js';
+import { loadSessionView, settleSession, type SessionView } from './session-view.js';
+import type { Session } from './session.repo.js';
+
+/**
+ * session/confirm, session/cancel and session/capture carry only a session id. With several
+ * operations in a session they act on every operation that waits for them, oldest first, in one
+ * transaction (docs/decisions.md, "Several operations"):
+ * - confirm: every operation waiting in ready_to_confirm;
+ * - cancel:  every operation waiting for the partner (ready_to_confirm, or a hold in ready_to_capture);
+ *            a session with no operation at all is cancelled itself;
+ * - capture: every hold in full; a partial amount only when exactly one hold waits.
+ * The session is settled once, then each operation's webhook is queued with the settled session.
+ */
+type Action = 'confirm' | 'cancel' | 'capture';
+
+const WAITS: Record<Action, (o: SessionOperation) => boolean> = {
+  confirm: (o) => o.summary.waitsFor === 'confirm',
+  cancel: (o) => o.summary.waitsFor !== null,
+  capture: (o) => o.summary.waitsFor === 'capture',
+};
+
+/** "its payment pm_1 is failed, payout po_2 is succeeded": what the session holds, for a refusal. */
+function describeOperations(view: SessionView): string {
+  return `its ${view.operations.filter((o) => o.summary.parentId === null).map((o) => o.kind.describe(o.op)).join(', ')}`;
+}
+
+/** The refusal when nothing waits: `what` names the operations the session holds; `none` is said when it holds none. */
+async function refusal(tx: Tx, deps: SessionDeps, session: Session, what: string, none: string): Promise<ApiError> {
+  const view = await loadSessionView(tx, deps.operations, session);
+  return new ApiError('invalid_session_state', `session ${session.id} ${view.operations.length === 0 ? none : `${what}: ${describeOperations(view)}`}`);
+}
+
+async function act(
+  tx: Tx,
+  deps: SessionDeps,
+  project: Project,
+  session: Session,
+  action: Action,
+  run: (actions: OperationActions<unknown>, ctx: ActionContext, op: unknown) => Promise<SessionEventType | undefined> | undefined,
+  check?: (waiting: readonly SessionOperation[]) => void,
+): Promise<SessionView | undefined> {
+  const view = await loadSessionView(tx, deps.operations, session);
+  const waiting = view.operations.filter(WAITS[action]);
+  if (waiting.length === 0) return undefined;
+  check?.(waiting);
+  const ctx: ActionContext = { tx, deps, project, session, now: deps.clock.now() };
+  const events: SessionEventType[] = [];
+  for (const o of waiting) {
+    const actions = o.kind.actions as OperationActions<unknown> | undefined;
+    const done = actions && run(actions, ctx, o.op);
+    if (!done) throw new ApiError('invalid_session_state', `${o.kind.name} ${o.summary.id} cannot be ${action === 'capture' ? 'captured' : `${action}ed`}`);
+    const event = await done;
+    if (event) events.push(event);
+  }
+  const settled = await settleSession(tx, deps.operations, session, ctx.now);
+  for (const event of events) await deps.events.emit(tx, project, settled, event, ctx.now);
+  return settled;
+}
+
+export async function confirmSession(tx: Tx, deps: SessionDeps, project: Project, session: Session): Promise<SessionView> {
+  const view = await act(tx, deps, project, session, 'confirm', (a, ctx, op) => a.confirm?.(ctx, op));
+  if (view) return view;
+  throw await refusal(tx, deps, session, 'is not waiting for confirmation', `has no operation waiting for confirmation (it is ${session.status})`);
+}
+
+export async function cancelSession(tx: Tx, deps: SessionDeps, project: Project, session: Session): Promise<SessionView> {
+  const view = await act(tx, deps, project, session, 'cancel', (a, ctx, op) => a.cancel?.(ctx, op));
+  if (view) return view;
+  if (session.status !== 'created') throw await refusal(tx, deps, session, 'cannot be cancelled now', `cannot be cancelled: it is ${session.status}`);
+  const now = deps.clock.now();
+  return settleSession(tx, deps.operations, { ...session, cancelledAt: now }, now);
+}
+
+export async function captureSession(tx: Tx, deps: SessionDeps, project: Project, session: Session, amount: Money | undefined): Promise<SessionView> {
+  const view = await act(
+    tx,
+    deps,
+    project,
+    session,
+    'capture',
+    (a, ctx, op) => a.capture?.(ctx, op, amount),
+    (waiting) => {
+      if (amount && waiting.length > 1) {
+        throw invalidRequest(`amount_details captures one hold, and session ${session.id} has ${waiting.length} waiting (${waiting.map((o) => o.summary.id).join(', ')}); omit amount_details to capture them all in full`);
+      }
+    },
+  );
+  if (view) return view;
+  throw await refusal(tx, deps, session, 'is not waiting for capture', 'has no payment to capture');
+}

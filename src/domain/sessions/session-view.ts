@@ -1,0 +1,67 @@
+import type { Queryable, Tx } from '../../platform/db/database.js';
+import { transition } from '../../kernel/state-machine.js';
+import { operationsOf, type OperationKind, type OperationKinds, type SessionOperation } from './operation-kind.js';
+import { updateSessionState, type Session } from './session.repo.js';
+import { SESSION_TRANSITIONS, type NextAction, type SessionStatus } from './session.status.js';
+
+/** A session with all its operations, of every kind: what responses and webhooks render. */
+export interface SessionView {
+  readonly session: Session;
+  /** Oldest first across kinds. */
+  readonly operations: readonly SessionOperation[];
+}
+
+/** The operations of one kind in a session view. */
+export const viewOperations = <Op>(view: SessionView, kind: OperationKind<Op>): Op[] => operationsOf(view.operations, kind);
+
+export async function loadSessionView(db: Queryable, kinds: OperationKinds, session: Session): Promise<SessionView> {
+  const operations: SessionOperation[] = [];
+  // Sequential: a transaction has one connection.
+  for (const kind of kinds) for (const op of await kind.list(db, session.id)) operations.push({ kind, op, summary: kind.summarize(op) });
+  operations.sort((a, b) => a.summary.createdAt.getTime() - b.summary.createdAt.getTime() || (a.summary.id < b.summary.id ? -1 : 1));
+  return { session, operations };
+}
+
+/**
+ * A session's status is computed from its operations, never set by hand (§7.1, §7.5; the rules for
+ * several operations are in docs/decisions.md):
+ * - no operation: created, or cancelled after session/cancel;
+ * - any operation (a refund too) in error: error;
+ * - any operation in progress or waiting for the partner, a refund included: in_progress;
+ * - every operation final: accepted when at least one operation of its own (not a refund) succeeded,
+ *   cancelled when every one failed.
+ */
+export function deriveSessionStatus(operations: readonly SessionOperation[], cancelledAt: Date | null): SessionStatus {
+  if (operations.length === 0) return cancelledAt ? 'cancelled' : 'created';
+  const progress = operations.map((o) => o.summary.progress);
+  if (progress.includes('error')) return 'error';
+  if (progress.some((p) => p === 'in_progress' || p === 'pending')) return 'in_progress';
+  return operations.some((o) => o.summary.parentId === null && o.summary.progress === 'succeeded') ? 'accepted' : 'cancelled';
+}
+
+/** What the session waits for from the partner: confirm before capture, when several operations wait. */
+export function deriveNextAction(operations: readonly SessionOperation[]): NextAction | null {
+  const waiting = operations.map((o) => o.summary.waitsFor);
+  return waiting.includes('confirm') ? 'confirm' : waiting.includes('capture') ? 'capture' : null;
+}
+
+/**
+ * The one function that changes a session's stored status: after operations moved (inside the same
+ * transaction, with the session row locked), recompute status and next_action from all of them,
+ * check the move against the transition table, store it, and return the view to render.
+ */
+export async function settleSession(tx: Tx, kinds: OperationKinds, session: Session, now: Date): Promise<SessionView> {
+  const view = await loadSessionView(tx, kinds, session);
+  const status = deriveSessionStatus(view.operations, session.cancelledAt);
+  if (status !== session.status) transition(SESSION_TRANSITIONS, session.status, status, `session ${session.id}`);
+  const final = status === 'accepted' || status === 'cancelled';
+  const updated: Session = {
+    ...session,
+    status,
+    nextAction: deriveNextAction(view.operations),
+    updatedAt: now,
+    finishedAt: final ? (session.finishedAt && session.status === status ? session.finishedAt : now) : null,
+  };
+  await updateSessionState(tx, session.id, updated);
+  return { ...view, session: updated };
+}

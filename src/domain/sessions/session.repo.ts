@@ -1,0 +1,102 @@
+import type { Queryable, Tx } from '../../platform/db/database.js';
+import type { SessionRow } from '../../platform/db/schema.js';
+import type { NextAction, SessionStatus } from './session.status.js';
+
+/**
+ * What a session stores for its operations, version-neutral and in the wire's snake_case (it is
+ * echoed back in responses and webhooks): the payout destination is always `payment_method`, and
+ * card data is already a vault reference.
+ */
+export interface SessionParams {
+  payment_method?: unknown;
+  payment_details?: unknown;
+  amount_details?: { amount: number; currency: string };
+  participant_details?: unknown;
+  customer?: unknown;
+  payment_options?: unknown;
+  metadata?: unknown;
+  revenue_split_info?: unknown;
+}
+
+export interface Session {
+  readonly id: string;
+  readonly projectId: string;
+  readonly status: SessionStatus;
+  readonly nextAction: NextAction | null;
+  readonly params: SessionParams;
+  readonly error: { readonly code: string; readonly description: string } | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly finishedAt: Date | null;
+  /** Set by session/cancel on a session that never started an operation. */
+  readonly cancelledAt: Date | null;
+}
+
+function toSession(row: SessionRow): Session {
+  return {
+    id: row.id,
+    projectId: String(row.project_id),
+    status: row.status as SessionStatus,
+    nextAction: row.next_action as NextAction | null,
+    params: row.params as SessionParams,
+    error: row.error_code ? { code: row.error_code, description: row.error_description ?? '' } : null,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    finishedAt: row.finished_at,
+    cancelledAt: row.cancelled_at,
+  };
+}
+
+export async function insertSession(tx: Tx, session: Session): Promise<void> {
+  await tx
+    .insertInto('sessions')
+    .values({
+      id: session.id,
+      project_id: session.projectId,
+      status: session.status,
+      next_action: session.nextAction,
+      params: JSON.stringify(session.params),
+      error_code: session.error?.code ?? null,
+      error_description: session.error?.description ?? null,
+      created_at: session.createdAt,
+      updated_at: session.updatedAt,
+      finished_at: session.finishedAt,
+      cancelled_at: session.cancelledAt,
+    })
+    .execute();
+}
+
+export async function updateSessionState(
+  tx: Tx,
+  id: string,
+  state: Pick<Session, 'status' | 'nextAction' | 'finishedAt' | 'updatedAt' | 'cancelledAt'>,
+): Promise<void> {
+  await tx
+    .updateTable('sessions')
+    .set({ status: state.status, next_action: state.nextAction, finished_at: state.finishedAt, updated_at: state.updatedAt, cancelled_at: state.cancelledAt })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Replaces the stored parameters (a start merges what it was given over what create stored). */
+export async function updateSessionParams(tx: Tx, id: string, params: SessionParams): Promise<void> {
+  await tx.updateTable('sessions').set({ params: JSON.stringify(params) }).where('id', '=', id).execute();
+}
+
+/** A project sees only its own sessions: another project's id is simply not found. */
+export async function findSession(db: Queryable, projectId: string, id: string): Promise<Session | undefined> {
+  const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).where('project_id', '=', projectId).executeTakeFirst();
+  return row && toSession(row);
+}
+
+/** The session row lock every operation on a session takes first: concurrency is decided here. */
+export async function lockSession(tx: Tx, projectId: string, id: string): Promise<Session | undefined> {
+  const row = await tx
+    .selectFrom('sessions')
+    .selectAll()
+    .where('id', '=', id)
+    .where('project_id', '=', projectId)
+    .forUpdate()
+    .executeTakeFirst();
+  return row && toSession(row);
+}

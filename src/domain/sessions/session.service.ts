@@ -1,0 +1,70 @@
+import type { Queryable, Tx } from '../../platform/db/database.js';
+import type { Project } from '../projects/project.repo.js';
+import { normalizeCurrency } from '../../kernel/currencies.js';
+import { ApiError } from '../../kernel/errors.js';
+import { protectCardData } from '../tokens/card-params.js';
+import type { SessionDeps } from './session-deps.js';
+import { findSession, insertSession, lockSession, type Session, type SessionParams } from './session.repo.js';
+
+export type { SessionDeps };
+
+export const sessionNotFound = (id: string) => new ApiError('session_not_found', `session ${id} not found`);
+
+function normalize(params: SessionParams): SessionParams {
+  const out: SessionParams = {};
+  for (const [k, v] of Object.entries(params) as [keyof SessionParams, unknown][]) {
+    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  }
+  if (params.amount_details) {
+    out.amount_details = { amount: params.amount_details.amount, currency: normalizeCurrency(params.amount_details.currency) };
+  }
+  return out;
+}
+
+/** session/create: stores whatever was given for a later start; the session waits in `created`. */
+export async function createSession(tx: Tx, deps: Pick<SessionDeps, 'clock' | 'ids' | 'keyring'>, project: Project, input: SessionParams): Promise<Session> {
+  const now = deps.clock.now();
+  const id = deps.ids('ps');
+  const params = await protectCardData(tx, deps, project.id, null, normalize(input), now);
+  const session: Session = {
+    id,
+    projectId: project.id,
+    status: 'created',
+    nextAction: null,
+    params,
+    error: null,
+    createdAt: now,
+    updatedAt: now,
+    finishedAt: null,
+    cancelledAt: null,
+  };
+  await insertSession(tx, session);
+  return session;
+}
+
+export async function getSession(db: Queryable, project: Project, id: string): Promise<Session> {
+  const session = await findSession(db, project.id, id);
+  if (!session) throw sessionNotFound(id);
+  return session;
+}
+
+/** The session row lock every partner call on a session takes first; another project's id is not found. */
+export async function lockOwnSession(tx: Tx, project: Project, sessionId: string): Promise<Session> {
+  const session = await lockSession(tx, project.id, sessionId);
+  if (!session) throw sessionNotFound(sessionId);
+  return session;
+}
+
+/**
+ * A session takes new operations while it is created, in progress or accepted (a later operation
+ * re-opens an accepted session, as a refund does). A cancelled session is final, and a session in
+ * error waits for an operator: neither takes one (docs/decisions.md, "Several operations").
+ */
+export function assertTakesOperations(session: Session, what: string): void {
+  if (session.status === 'cancelled') {
+    throw new ApiError('invalid_session_state', `session ${session.id} cannot start ${what}: it is cancelled`);
+  }
+  if (session.status === 'error') {
+    throw new ApiError('invalid_session_state', `session ${session.id} cannot start ${what}: it is in error and waits for resolution by support`);
+  }
+}

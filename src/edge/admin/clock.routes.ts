@@ -1,0 +1,31 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { Db } from '../../platform/db/database.js';
+import type { OffsetClock } from '../../kernel/clock.js';
+import { ApiError } from '../../kernel/errors.js';
+import { formatTimestamp } from '../../kernel/time.js';
+import type { Worker } from '../../platform/worker/worker.js';
+import { advanceClock, MAX_ADVANCE_MS, syncClock } from '../../platform/clock/clock.service.js';
+
+const AdvanceBody = Type.Object(
+  { seconds: Type.Integer({ minimum: 1, maximum: MAX_ADVANCE_MS / 1000, errorMessage: 'must be a whole number of seconds from 1 to 31622400 (366 days)' }) },
+  { title: 'AdvanceClockRequest' },
+);
+type AdvanceBody = Static<typeof AdvanceBody>;
+
+/** Admin: the sandbox clock. Reading works in every mode; moving it only in sandbox mode. */
+export function clockAdminRoutes(app: FastifyInstance, deps: { db: Db; clock: OffsetClock | undefined; worker: Worker }): void {
+  const render = (clock: OffsetClock) => ({ now: formatTimestamp(clock.now()), offset_seconds: Math.floor(clock.offsetMs / 1000) });
+
+  app.get('/clock', { schema: { tags: ['admin'] } }, async () => {
+    if (!deps.clock) return { status: 'ok', clock: { now: formatTimestamp(new Date()), offset_seconds: 0, sandbox: false } };
+    await syncClock(deps.db, deps.clock);
+    return { status: 'ok', clock: { ...render(deps.clock), sandbox: true } };
+  });
+
+  app.post<{ Body: AdvanceBody }>('/clock/advance', { schema: { body: AdvanceBody, tags: ['admin'] } }, async (req) => {
+    if (!deps.clock) throw new ApiError('authorization_error', 'the clock can only be moved in sandbox mode');
+    const result = await advanceClock(deps.db, deps.clock, deps.worker, req.body.seconds * 1000);
+    return { status: 'ok', clock: { ...render(deps.clock), sandbox: true }, ran: result.ran, steps: result.steps };
+  });
+}

@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Db } from '../platform/db/database.js';
+import { adminAuth } from './http/admin-auth.js';
+import { installErrorHandling } from './http/errors.js';
+import { opsRoutes } from './http/ops.routes.js';
+import { registerPartnerApi } from './http/partner-api.js';
+import { installRawBodyParser } from './http/raw-body.js';
+import { compile } from './http/validation.js';
+import type { ServerKey } from '../platform/keys/server-key.js';
+import type { ProjectDirectory } from '../domain/projects/project-directory.js';
+import { projectAdminRoutes } from './admin/project.routes.js';
+import { ledgerAdminRoutes } from './admin/ledger.routes.js';
+import { paymentMethods } from './api/payment.routes.js';
+import { multiMethods } from './api/multi.routes.js';
+import { payoutMethods } from './api/payout.routes.js';
+import { reportAdminRoutes } from './admin/report.routes.js';
+import { sessionActionMethods } from './api/session-actions.routes.js';
+import { tokenMethods, tokenizeRoutes } from './api/token.routes.js';
+import { sessionMethods } from './api/session.routes.js';
+import { paymentPageApiRoutes, paymentPageRoutes } from './pages/payment-page.routes.js';
+import { threeDsRoutes } from './pages/three-ds.routes.js';
+import { tokenizeWidgetRoutes } from './pages/tokenize-widget.routes.js';
+import { clockAdminRoutes } from './admin/clock.routes.js';
+import type { OffsetClock } from '../kernel/clock.js';
+import { webhookAdminRoutes } from './admin/webhook.routes.js';
+import type { Worker } from '../platform/worker/worker.js';
+import type { SessionDeps } from '../domain/sessions/session-deps.js';
+
+export interface AppDeps extends SessionDeps {
+  readonly db: Db;
+  readonly logger: FastifyBaseLogger;
+  readonly projects: ProjectDirectory;
+  readonly serverKey: ServerKey;
+  readonly adminToken: string;
+  readonly bodyLimitBytes: number;
+  readonly version: string;
+  readonly worker: Worker;
+  /** The movable sandbox clock; undefined in live mode. */
+  readonly sandboxClock: OffsetClock | undefined;
+  readonly webhookAllowPrivate: boolean;
+}
+
+/** Mounts every route on a new fastify instance. No I/O happens here; the caller owns the database. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: deps.bodyLimitBytes,
+    requestIdHeader: false,
+    genReqId: () => `req_${randomUUID()}`,
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'headers' ? () => true : compile(schema)));
+  // Responses are serialised by the handlers (the exact bytes are signed or replayed); schemas only document them.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // On shutdown, answers to requests still in flight close their connection: a keep-alive client
+  // must not hold the server open after its last answer.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+    app.server.closeIdleConnections();
+  });
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+    if (closing) reply.header('connection', 'close');
+  });
+  installRawBodyParser(app, deps.bodyLimitBytes);
+  installErrorHandling(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'payrail: Smart Glocal-compatible payment API',
+        version: deps.version,
+        description:
+          'Every /api request is a POST of a JSON body signed with RSA-SHA256 (PKCS#1 v1.5): the Base64 signature of the raw body goes in X-PARTNER-SIGN, the project name in X-PARTNER-PROJECT.',
+      },
+    },
+  });
+
+  opsRoutes(app, { db: deps.db, serverPublicKeyPem: deps.serverKey.publicKeyPem });
+  registerPartnerApi(app, { ...deps, afterCommit: () => deps.worker.nudge() }, [
+    ...sessionMethods(deps),
+    ...sessionActionMethods(deps),
+    ...paymentMethods(deps),
+    ...payoutMethods(deps),
+    ...multiMethods(deps),
+    ...tokenMethods(deps),
+  ]);
+  await tokenizeRoutes(app, deps);
+  paymentPageApiRoutes(app, deps);
+  paymentPageRoutes(app, deps);
+  tokenizeWidgetRoutes(app, deps);
+  threeDsRoutes(app, deps);
+  await app.register(
+    async (admin) => {
+      admin.addHook('preValidation', adminAuth(deps.adminToken));
+      projectAdminRoutes(admin, deps);
+      webhookAdminRoutes(admin, { ...deps, sandbox: deps.sandboxClock !== undefined });
+      clockAdminRoutes(admin, { db: deps.db, clock: deps.sandboxClock, worker: deps.worker });
+      ledgerAdminRoutes(admin, deps);
+      reportAdminRoutes(admin, deps);
+    },
+    { prefix: '/admin' },
+  );
+  return app;
+}

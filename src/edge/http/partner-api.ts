@@ -1,0 +1,158 @@
+import { createHash, verify as rsaVerify } from 'node:crypto';
+import type { TSchema } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Db, Tx } from '../../platform/db/database.js';
+import type { ProjectDirectory } from '../../domain/projects/project-directory.js';
+import type { Project } from '../../domain/projects/project.repo.js';
+import { API_VERSIONS, type ApiVersion } from '../../kernel/api-version.js';
+import type { Clock } from '../../kernel/clock.js';
+import { ApiError } from '../../kernel/errors.js';
+import { errorBody, toApiError } from './errors.js';
+import { claimKey, completeKey, releaseKey } from '../../platform/idempotency/idempotency.repo.js';
+import { ErrorResponse } from '../wire/envelope.schema.js';
+
+/**
+ * The partner API's transport: signature authentication, idempotency, one transaction per call,
+ * and the response bytes. Domain modules declare methods; this file mounts each under every version
+ * it supports (/api/v1/<path>, /api/v2/<path>).
+ */
+export interface MethodContext {
+  readonly project: Project;
+  readonly version: ApiVersion;
+}
+
+export interface ApiMethod<B = unknown> {
+  readonly path: string;
+  readonly summary: string;
+  readonly body: TSchema;
+  readonly response?: TSchema;
+  readonly versions?: readonly ApiVersion[];
+  /** POST unless said otherwise (the SDK reads fps/banks with GET; a GET is signed over its empty body). */
+  readonly httpMethod?: 'GET' | 'POST';
+  /**
+   * false for methods that never queue webhooks or jobs (session/create, reads): their commits need
+   * not wake the worker, which on PGlite would cost a claim query per request.
+   */
+  readonly wakesWorker?: boolean;
+  /** Runs inside one transaction; returns what joins `status: "ok"` in the response. */
+  run(tx: Tx, ctx: MethodContext, body: B): Promise<Record<string, unknown>>;
+}
+
+/** Erases the body type so methods with different bodies can share one list. */
+export const defineMethod = <B>(method: ApiMethod<B>): ApiMethod => method as ApiMethod;
+
+export interface PartnerApiDeps {
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly projects: ProjectDirectory;
+  /** Called after each committed call: wakes the worker for webhooks and jobs the call queued. */
+  readonly afterCommit?: () => void;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    project: Project | undefined;
+  }
+}
+
+const IDEMPOTENCY_KEY_MAX = 255;
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** X-PARTNER-PROJECT names the project; X-PARTNER-SIGN must verify the raw body with one of its active keys. */
+async function authenticate(deps: PartnerApiDeps, req: FastifyRequest): Promise<void> {
+  const name = header(req, 'x-partner-project');
+  if (!name) throw new ApiError('identification_error', 'X-PARTNER-PROJECT header is required');
+  const entry = await deps.projects.get(name);
+  if (!entry) throw new ApiError('identification_error', `project "${name}" is not known`);
+  const signature = header(req, 'x-partner-sign');
+  if (!signature) throw new ApiError('authentication_error', 'X-PARTNER-SIGN header is required: the Base64 RSA-SHA256 signature of the request body');
+  const raw = req.rawBody ?? Buffer.alloc(0);
+  const sig = Buffer.from(signature, 'base64');
+  if (!entry.keys.some(({ key }) => rsaVerify('sha256', raw, key, sig))) {
+    throw new ApiError('authentication_error', `X-PARTNER-SIGN does not verify the request body with any active key of project "${name}"`);
+  }
+  if (req.bodyError) throw new ApiError('invalid_request', req.bodyError);
+  req.project = entry.project;
+}
+
+async function execute(deps: PartnerApiDeps, method: ApiMethod, ctx: MethodContext, body: unknown, afterRun?: (tx: Tx, body: string) => Promise<void>): Promise<string> {
+  const out = await deps.db.transaction().execute(async (tx) => {
+    const payload = await method.run(tx, ctx, body);
+    const text = JSON.stringify({ status: 'ok', ...payload });
+    if (afterRun) await afterRun(tx, text);
+    return text;
+  });
+  if (method.wakesWorker !== false) deps.afterCommit?.();
+  return out;
+}
+
+async function handle(deps: PartnerApiDeps, method: ApiMethod, version: ApiVersion, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const project = req.project;
+  if (!project) throw new ApiError('identification_error', 'X-PARTNER-PROJECT header is required');
+  const ctx: MethodContext = { project, version };
+  const send = (status: number, body: string) => reply.code(status).type('application/json; charset=utf-8').send(body);
+  const key = header(req, 'x-partner-idempotency-key');
+  if (key === undefined) return send(200, await execute(deps, method, ctx, req.body));
+
+  if (key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX) {
+    throw new ApiError('invalid_request', `X-PARTNER-IDEMPOTENCY-KEY must be 1 to ${IDEMPOTENCY_KEY_MAX} characters`);
+  }
+  // The same key means the same request only on the same method with the same bytes.
+  const hash = createHash('sha256').update(req.url.split('?')[0] ?? '').update('\n').update(req.rawBody ?? Buffer.alloc(0)).digest('hex');
+  const claim = await claimKey(deps.db, project.id, key, hash, deps.clock.now());
+  if (claim.kind === 'replay') return send(claim.status, claim.body);
+  if (claim.kind === 'conflict') {
+    throw new ApiError(
+      'idempotency_key_already_exists',
+      claim.reason === 'in_flight'
+        ? `a request with X-PARTNER-IDEMPOTENCY-KEY "${key}" is still being processed`
+        : `X-PARTNER-IDEMPOTENCY-KEY "${key}" was already used for a different request`,
+    );
+  }
+  try {
+    return send(200, await execute(deps, method, ctx, req.body, (tx, out) => completeKey(tx, project.id, key, 200, out)));
+  } catch (err) {
+    const apiError = toApiError(err, req);
+    if (apiError.httpStatus < 500) {
+      // A refusal is an answer too: the same request replays it, byte for byte.
+      const out = errorBody(apiError.code, apiError.message);
+      await completeKey(deps.db, project.id, key, apiError.httpStatus, out);
+      return send(apiError.httpStatus, out);
+    }
+    // Nothing was written (the transaction rolled back): free the key so the partner can retry.
+    await releaseKey(deps.db, project.id, key).catch((e: unknown) => req.log.error({ err: e }, 'could not release idempotency key'));
+    throw apiError;
+  }
+}
+
+export function registerPartnerApi(app: FastifyInstance, deps: PartnerApiDeps, methods: readonly ApiMethod[]): void {
+  for (const method of methods) {
+    for (const version of method.versions ?? API_VERSIONS) {
+      app.route({
+        method: method.httpMethod ?? 'POST',
+        url: `/api/${version}/${method.path}`,
+          schema: {
+            summary: method.summary,
+            tags: [version],
+            ...(method.httpMethod === 'GET' ? {} : { body: method.body }),
+            headers: {
+              type: 'object',
+              properties: {
+                'x-partner-project': { type: 'string', description: 'Project name' },
+                'x-partner-sign': { type: 'string', description: 'Base64 RSA-SHA256 (PKCS#1 v1.5) signature of the raw body' },
+                'x-partner-idempotency-key': { type: 'string', description: 'Optional idempotency key (kept 24 h)' },
+              },
+            },
+            response: { 200: method.response ?? { type: 'object' }, '4xx': ErrorResponse, '5xx': ErrorResponse },
+          },
+        preValidation: async (req) => authenticate(deps, req),
+        handler: async (req, reply) => handle(deps, method, version, req, reply),
+      });
+    }
+  }
+}
+

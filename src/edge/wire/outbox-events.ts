@@ -1,0 +1,24 @@
+import type { IdGenerator } from '../../kernel/ids.js';
+import type { SessionEvents } from '../../domain/sessions/session-events.js';
+import { insertWebhook } from '../../platform/webhooks/webhook.repo.js';
+import { renderSession } from './session.wire.js';
+
+/**
+ * The outbox writer behind the domain's SessionEvents port. Called inside the transaction that
+ * changes the session, so the change and its webhook commit together: a crash can neither lose a
+ * webhook nor send one for a change that did not happen. The body is the whole session as it is at
+ * this moment, rendered once for the project's API version, and never re-rendered: retries and
+ * resends send these same bytes. Nothing is queued for a project without a webhook_url (the partner
+ * polls session/status).
+ */
+export function outboxEvents(deps: { ids: IdGenerator }): SessionEvents {
+  return {
+    async emit(tx, project, view, type, now) {
+      if (!project.webhookUrl) return undefined;
+      const id = deps.ids('wh');
+      const body = JSON.stringify({ type, session: renderSession(view, project.apiVersion, project) });
+      await insertWebhook(tx, { id, projectId: project.id, sessionId: view.session.id, type, body, now });
+      return id;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { formatTimestamp } from '../../kernel/time.js';
+import { renderRecurrent } from '../../domain/tokens/token.service.js';
+import type { Payment } from '../../domain/payments/payment.repo.js';
+import type { Refund } from '../../domain/refunds/refund.repo.js';
+import { renderRefund, renderRevenueSplit } from './refund.wire.js';
+import { paymentStatus } from '../../domain/payments/payment.status.js';
+
+/**
+ * A payment as the wire shows it (§6.2): the spec's status, the masked card, never a card number.
+ * The masked card shows `last4` and `brand` at once and `bin` once the processor has seen the card,
+ * as in the spec's examples (seed 004's immediate answer has no bin; action_required and
+ * payment_finished do).
+ */
+export function maskedPaymentDetails(details: Record<string, unknown>, withBin: boolean, withCardId = false): Record<string, unknown> {
+  const card = details['card'] as { type?: string; vault_card?: { last4: string; brand: string; bin: string; card_id: string } } | undefined;
+  if (details['type'] !== 'card' || !card?.vault_card) return { type: details['type'] };
+  const v = card.vault_card;
+  return { type: 'card', card: { last4: v.last4, brand: v.brand, ...(withBin ? { bin: v.bin } : {}), ...(withCardId ? { card_id: v.card_id } : {}) } };
+}
+
+export function renderPayment(p: Payment, refunds: readonly Refund[], options: { cardIdEnabled: boolean }): Record<string, unknown> {
+  const wire: Record<string, unknown> = {
+    id: p.id,
+    status: paymentStatus(p.stage),
+    created_at: formatTimestamp(p.createdAt),
+  };
+  if (p.finishedAt) wire['finished_at'] = formatTimestamp(p.finishedAt);
+  if (p.customer !== null && p.customer !== undefined) wire['customer'] = p.customer;
+  wire['payment_details'] = maskedPaymentDetails(p.paymentDetails, p.cardChecked, options.cardIdEnabled);
+  wire['amount_details'] = { amount: p.amount, currency: p.currency };
+  if (p.stage === 'succeeded') {
+    const money = (amount: number) => ({ amount, currency: p.currency });
+    wire['amounts'] = { gross: money(p.capturedAmount), net: money(p.capturedAmount - p.fee), fee: money(p.fee) };
+  }
+  if (p.participantDetails !== null && p.participantDetails !== undefined) wire['participant_details'] = p.participantDetails;
+  if (p.paymentOptions) wire['payment_options'] = p.paymentOptions;
+  if (p.customerInteraction && p.stage === 'awaiting_3ds') wire['customer_interaction'] = p.customerInteraction;
+  if (p.transactionInfo) wire['transaction_info'] = p.transactionInfo;
+  if (p.recurrent) wire['recurrent'] = renderRecurrent(p.recurrent, p.updatedAt);
+  const mine = refunds.filter((r) => r.paymentId === p.id);
+  if (mine.length > 0) wire['refunds'] = mine.map(renderRefund);
+  if (p.revenueSplit) wire['revenue_split_info'] = renderRevenueSplit(p.revenueSplit, p.currency);
+  if (p.metadata !== null && p.metadata !== undefined) wire['metadata'] = p.metadata;
+  if (p.error) wire['error'] = p.error;
+  return wire;
+}

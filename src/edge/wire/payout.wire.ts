@@ -1,0 +1,41 @@
+import { renderRefund } from './refund.wire.js';
+import type { Refund } from '../../domain/refunds/refund.repo.js';
+import type { ApiVersion } from '../../kernel/api-version.js';
+import { formatTimestamp } from '../../kernel/time.js';
+import type { Payout } from '../../domain/payouts/payout.repo.js';
+import { payoutStatus } from '../../domain/payouts/payout.status.js';
+
+/** v1 names the payout destination payment_method, v2 payout_details (v2 also takes the v1 name). */
+export function payoutDestination(body: { payment_method?: unknown; payout_details?: unknown }, version: ApiVersion): unknown {
+  return version === 'v2' ? (body.payout_details ?? body.payment_method) : body.payment_method;
+}
+
+/** A card destination shows only brand and last4; bank accounts, phones and wallets are echoed as given. */
+export function maskedPaymentMethod(method: Record<string, unknown>, withCardId = false): Record<string, unknown> {
+  const card = method['card'] as { type?: string; vault_card?: { last4: string; brand: string; card_id: string } } | undefined;
+  if (method['type'] === 'card' && card?.vault_card) {
+    const v = card.vault_card;
+    return { type: 'card', card: { last4: v.last4, brand: v.brand, ...(withCardId ? { card_id: v.card_id } : {}) } };
+  }
+  return method;
+}
+
+/** A payout as the wire shows it (§6.3); v2 names the destination payout_details. */
+export function renderPayout(p: Payout, refunds: readonly Refund[], version: ApiVersion, options: { cardIdEnabled: boolean }): Record<string, unknown> {
+  const wire: Record<string, unknown> = { id: p.id, status: payoutStatus(p.stage), created_at: formatTimestamp(p.createdAt) };
+  if (p.finishedAt) wire['finished_at'] = formatTimestamp(p.finishedAt);
+  if (p.customer !== null && p.customer !== undefined) wire['customer'] = p.customer;
+  wire[version === 'v2' ? 'payout_details' : 'payment_method'] = maskedPaymentMethod(p.paymentMethod, options.cardIdEnabled);
+  if (p.amount > 0) wire['amount_details'] = { amount: p.amount, currency: p.currency };
+  if (p.amount > 0 && (p.reserved || p.stage === 'succeeded')) {
+    const money = (amount: number) => ({ amount, currency: p.currency });
+    wire['amounts'] = { gross: money(p.amount + p.fee), net: money(p.amount), fee: money(p.fee) };
+  }
+  if (p.participantDetails !== null && p.participantDetails !== undefined) wire['participant_details'] = p.participantDetails;
+  if (p.transactionInfo) wire['transaction_info'] = p.transactionInfo;
+  const mine = refunds.filter((r) => r.payoutId === p.id);
+  if (mine.length > 0) wire['refunds'] = mine.map(renderRefund);
+  if (p.metadata !== null && p.metadata !== undefined) wire['metadata'] = p.metadata;
+  if (p.error) wire['error'] = p.error;
+  return wire;
+}

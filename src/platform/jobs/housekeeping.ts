@@ -1,0 +1,33 @@
+import type { Db } from '../db/database.js';
+import { purgeExpiredKeys } from '../idempotency/idempotency.repo.js';
+import type { Clock } from '../../kernel/clock.js';
+import type { JobHandler } from './job-runner.js';
+import { enqueueJob } from './job.repo.js';
+
+/**
+ * Periodic upkeep as ordinary jobs: each run schedules the next one. The unique key names the hour,
+ * so instances starting together queue one job, not one each.
+ */
+const PURGE = 'purge_idempotency_keys';
+const HOUR_MS = 3600_000;
+
+function nextHour(now: Date): Date {
+  return new Date(Math.floor(now.getTime() / HOUR_MS) * HOUR_MS + HOUR_MS);
+}
+
+export async function scheduleHousekeeping(db: Db, clock: Clock): Promise<void> {
+  const at = nextHour(clock.now());
+  await enqueueJob(db, { kind: PURGE, payload: null, runAt: at, uniqueKey: `${PURGE}:${at.toISOString()}` }, clock.now());
+}
+
+export function housekeepingJobs(db: Db, clock: Clock): [string, JobHandler][] {
+  return [
+    [
+      PURGE,
+      async () => {
+        await purgeExpiredKeys(db, clock.now());
+        await scheduleHousekeeping(db, clock);
+      },
+    ],
+  ];
+}

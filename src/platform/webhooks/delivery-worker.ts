@@ -1,0 +1,167 @@
+import type { Agent } from 'undici';
+import type { Db } from '../db/database.js';
+import type { ServerKey } from '../keys/server-key.js';
+import type { Clock } from '../../kernel/clock.js';
+import { WakeableSleep } from '../../kernel/wakeable-sleep.js';
+import { attemptDelivery, createDeliveryAgent, signAsync } from './deliver.js';
+import { claimDueWebhooks, recordAttempts, releaseLeases, type AttemptRecord, type ClaimedWebhook } from './webhook.repo.js';
+import { nextAttemptAt } from './webhook.status.js';
+
+export interface DeliveryWorkerDeps {
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly serverKey: ServerKey;
+  readonly allowPrivate: boolean;
+  readonly log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+}
+
+export interface DeliveryWorkerOptions {
+  readonly workerId: string;
+  /** Deliveries in flight at once; a hanging receiver holds one slot, never the others. */
+  readonly maxInFlight?: number;
+  readonly pollMs?: number;
+  readonly leaseSeconds?: number;
+}
+
+/**
+ * Delivers the outbox. A loop claims due webhooks (SKIP LOCKED, per-session order kept by the claim
+ * query) into free slots and starts each attempt at once; finished attempts are recorded in small
+ * batches, one transaction each. It wakes on `nudge()` (a commit in this process queued something),
+ * when a slot frees, and at least every `pollMs` (work queued by other instances, retries coming due).
+ */
+export class DeliveryWorker {
+  readonly #deps: DeliveryWorkerDeps;
+  readonly #id: string;
+  readonly #maxInFlight: number;
+  readonly #pollMs: number;
+  readonly #leaseSeconds: number;
+  readonly #agent: Agent;
+  readonly #inFlight = new Map<string, Promise<void>>();
+  #pending: { record: AttemptRecord; done: () => void }[] = [];
+  #flushScheduled = false;
+  readonly #pause = new WakeableSleep();
+  #running: Promise<void> | undefined;
+  #stopping = false;
+
+  constructor(deps: DeliveryWorkerDeps, opts: DeliveryWorkerOptions) {
+    this.#deps = deps;
+    this.#id = opts.workerId;
+    this.#maxInFlight = opts.maxInFlight ?? 128;
+    this.#pollMs = opts.pollMs ?? 200;
+    this.#leaseSeconds = opts.leaseSeconds ?? 60;
+    this.#agent = createDeliveryAgent(deps.allowPrivate);
+  }
+
+  start(): void {
+    this.#stopping = false;
+    this.#running ??= this.#loop();
+  }
+
+  nudge(): void {
+    this.#pause.wake();
+  }
+
+  /** Stops claiming, lets attempts in flight finish and be recorded, then closes connections. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.nudge();
+    await this.#running;
+    this.#running = undefined;
+    await Promise.allSettled(this.#inFlight.values());
+    await this.#flush();
+    await this.#agent.close();
+  }
+
+  /** Delivers everything due now, waiting for each attempt to be recorded. Returns how many attempts ran. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const batch = await this.#claim(this.#maxInFlight);
+      total += batch.length;
+      await Promise.allSettled(this.#inFlight.values());
+      if (batch.length === 0 && this.#inFlight.size === 0) return total;
+    }
+  }
+
+  async #claim(room: number): Promise<ClaimedWebhook[]> {
+    const free = Math.min(room, this.#maxInFlight - this.#inFlight.size);
+    if (free <= 0) return [];
+    const batch = await claimDueWebhooks(this.#deps.db, this.#id, this.#deps.clock.now(), free, this.#leaseSeconds);
+    for (const w of batch) {
+      const attempt = this.#attempt(w).finally(() => {
+        this.#inFlight.delete(w.id);
+        this.nudge();
+      });
+      this.#inFlight.set(w.id, attempt);
+    }
+    return batch;
+  }
+
+  async #loop(): Promise<void> {
+    while (!this.#stopping) {
+      let claimed: number;
+      try {
+        claimed = (await this.#claim(64)).length;
+      } catch (err) {
+        this.#deps.log.warn({ err }, 'webhook claim failed; retrying');
+        await this.#pause.sleep(1000);
+        continue;
+      }
+      if (claimed === 0 || this.#inFlight.size >= this.#maxInFlight) await this.#pause.sleep(this.#pollMs);
+    }
+  }
+
+  async #attempt(w: ClaimedWebhook): Promise<void> {
+    const { clock, serverKey } = this.#deps;
+    const attemptedAt = clock.now();
+    const result = w.webhookUrl
+      ? await attemptDelivery(this.#agent, w.webhookUrl, w.body, await signAsync(Buffer.from(w.body), serverKey.privateKey), { 'x-payrail-webhook-id': w.id }, this.#deps.allowPrivate)
+      : { httpStatus: null, latencyMs: 0, excerpt: null, error: 'the project has no webhook_url', ok: false };
+    const attemptsMade = w.attempts + 1;
+    const next = result.ok ? undefined : nextAttemptAt({ maxAttempts: w.maxAttempts, maxAgeMs: w.maxAgeSeconds * 1000 }, attemptsMade, w.cycleStartedAt, clock.now());
+    await this.#record({
+      webhookId: w.id,
+      attemptedAt,
+      url: w.webhookUrl,
+      httpStatus: result.httpStatus,
+      latencyMs: result.latencyMs,
+      responseExcerpt: result.excerpt,
+      error: result.error,
+      outcome: result.ok ? 'delivered' : next ? 'pending' : 'failed',
+      nextAttemptAt: next ?? null,
+    });
+  }
+
+  /** Queues a result and resolves once it is committed (batched with whatever else finished meanwhile). */
+  #record(record: AttemptRecord): Promise<void> {
+    return new Promise((done) => {
+      this.#pending.push({ record, done });
+      if (this.#flushScheduled) return;
+      this.#flushScheduled = true;
+      setImmediate(() => {
+        this.#flushScheduled = false;
+        void this.#flush();
+      });
+    });
+  }
+
+  async #flush(): Promise<void> {
+    while (this.#pending.length > 0) {
+      const batch = this.#pending.splice(0, 200);
+      try {
+        await this.#deps.db.transaction().execute((tx) => recordAttempts(tx, this.#id, batch.map((b) => b.record)));
+        batch.forEach((b) => b.done());
+      } catch (err) {
+        this.#deps.log.error({ err }, 'recording webhook attempts failed; will retry');
+        this.#pending.unshift(...batch);
+        await new Promise((r) => setTimeout(r, 1000));
+        if (this.#stopping && this.#deps.db) {
+          // Shutting down with the database gone: give the leases back where possible and stop.
+          await releaseLeases(this.#deps.db, this.#id, batch.map((b) => b.record.webhookId)).catch(() => undefined);
+          batch.forEach((b) => b.done());
+          this.#pending = [];
+        }
+      }
+    }
+  }
+}
