@@ -25,6 +25,7 @@ const USAGE = `usage: payrail <command>
   project create <name> --public-key <pem file> [--webhook-url <u>] [--auto-confirm] [--allow-partial-refunds] [--api-version v1|v2]
   project show <name>
   project update <name> [--webhook-url <u>|--no-webhook-url] [--auto-confirm true|false] [--allow-partial-refunds true|false] [--api-version v1|v2]
+                 [--contractors a,b,c]   (aliases that revenue_split_info may name; '' clears)
   project add-key <name> <pem file>
   project delete-key <name> <key id>
   worker                               run only the background worker (webhook delivery, timed jobs)
@@ -131,6 +132,7 @@ async function project(config: Config, args: string[]): Promise<number> {
       'auto-confirm': { type: 'string' },
       'allow-partial-refunds': { type: 'string' },
       'api-version': { type: 'string' },
+      contractors: { type: 'string' },
       url: { type: 'string' },
     },
   });
@@ -140,6 +142,8 @@ async function project(config: Config, args: string[]): Promise<number> {
   if (values['webhook-url'] !== undefined) settings['webhook_url'] = values['webhook-url'];
   if (values['no-webhook-url']) settings['webhook_url'] = null;
   if (values['api-version'] !== undefined) settings['api_version'] = values['api-version'];
+  // Split payments: the contractor aliases revenue_split_info may name, comma-separated ('' for none).
+  if (values.contractors !== undefined) settings['contractors'] = values.contractors.split(',').map((a) => a.trim()).filter((a) => a !== '');
   const autoConfirm = sub === 'create' && values['auto-confirm'] === '' ? true : boolFlag(values['auto-confirm'], 'auto-confirm');
   if (autoConfirm !== undefined) settings['auto_confirm'] = autoConfirm;
   const partial = boolFlag(values['allow-partial-refunds'], 'allow-partial-refunds');

@@ -10,6 +10,7 @@ import { migrate } from './platform/db/migrate.js';
 import { syncClock } from './platform/clock/clock.service.js';
 import { housekeepingJobs, scheduleHousekeeping } from './platform/jobs/housekeeping.js';
 import type { JobHandler } from './platform/jobs/job-runner.js';
+import { handlerEntries, type JobHandlers } from './platform/jobs/job-kinds.js';
 import { paymentOperations } from './domain/payments/payment.kind.js';
 import { payoutOperations } from './domain/payouts/payout.kind.js';
 import { refundOperations } from './domain/refunds/refund.kind.js';
@@ -94,12 +95,13 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     if (sandboxClock) await syncClock(db, sandboxClock);
     const projects = new ProjectDirectory(db);
     const processor = config.mode === 'sandbox' ? new SandboxCardProcessor(db) : new UnconfiguredProcessor();
-    const jobHandlers = new Map<string, JobHandler>([
+    // Every declared job kind has its handler, or this does not compile (platform/jobs/job-kinds.ts).
+    const registry: JobHandlers = {
       ...housekeepingJobs(db, clock),
       ...paymentJobHandlers({ ...domain, db, processor, publicUrl: config.publicUrl }),
       ...payoutJobHandlers({ ...domain, db, rails: config.mode === 'sandbox' ? new SandboxRails(db) : new UnconfiguredRails() }),
-      ...(opts.jobHandlers ?? []),
-    ]);
+    };
+    const jobHandlers = new Map<string, JobHandler>([...handlerEntries(registry), ...(opts.jobHandlers ?? [])]);
     const worker = createWorker({ db, clock, serverKey, webhookAllowPrivate: config.webhookAllowPrivate, jobHandlers, log: logger });
     await scheduleHousekeeping(db, clock);
     const app = await buildApp({

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { enqueueJob, type Job } from '../src/platform/jobs/job.repo.js';
+import type { JobKind } from '../src/platform/jobs/job-kinds.js';
 import { startHarness, type Harness } from './helpers/harness.js';
 
 // Timed work runs on the job table and the injected clock: moving the sandbox clock runs due jobs
@@ -27,8 +28,9 @@ before(async () => {
 });
 after(async () => h.close());
 
+// The test's own kinds ('record', 'flaky') are registered untyped through RuntimeOptions.jobHandlers.
 const enqueue = (kind: string, payload: unknown, inMs: number, uniqueKey?: string) =>
-  enqueueJob(h.runtime.database.db, { kind, payload, runAt: new Date(h.clock.now().getTime() + inMs), ...(uniqueKey ? { uniqueKey } : {}) }, h.clock.now());
+  enqueueJob(h.runtime.database.db, { kind: kind as JobKind, payload: payload as never, runAt: new Date(h.clock.now().getTime() + inMs), ...(uniqueKey ? { uniqueKey } : {}) }, h.clock.now());
 
 test('advancing the clock runs due jobs in time order, each at its own time', async () => {
   const t0 = h.clock.now().getTime();

@@ -547,7 +547,7 @@ describe('sandbox rails outcomes', () => {
 
     // The same steps once more (a duplicated or resumed job): nothing is booked or sent twice.
     const now = h.runtime.clock.now();
-    for (const kind of ['payout.reconcile', 'payout.send', 'payout.settle', 'payout.check']) {
+    for (const kind of ['payout.reconcile', 'payout.send', 'payout.settle', 'payout.check'] as const) {
       await enqueueJob(db, { kind, payload: { payoutId: po, reference: '999999999999', returnAfterMs: null }, runAt: now, uniqueKey: `${po}:${kind}:again` }, now);
     }
     await advance(h, 60);

@@ -2,7 +2,7 @@
  * The one closed list of error codes payrail answers with, and the HTTP status each maps to.
  * Codes follow the Smart Glocal / Bank 131 names where those exist (spec §3.4); the others are
  * payrail's own and are documented in docs/errors.md. The HTTP status is decided here and only
- * here; the envelope is rendered at the edge (src/http/errors.ts).
+ * here; the envelope is rendered at the edge (src/edge/http/errors.ts).
  */
 export const ERROR_STATUS = {
   invalid_request: 400,

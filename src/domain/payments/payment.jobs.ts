@@ -1,5 +1,5 @@
 import type { Db, Tx } from '../../platform/db/database.js';
-import type { JobHandler } from '../../platform/jobs/job-runner.js';
+import type { JobHandlers } from '../../platform/jobs/job-kinds.js';
 import { enqueueJob } from '../../platform/jobs/job.repo.js';
 import type { AuthorizeResult, CardProcessor, ProcessorCard } from './card-processor.port.js';
 import type { Project } from '../projects/project.repo.js';
@@ -17,6 +17,34 @@ import { moveRefund, openRefund, refundableOf } from '../refunds/refund.service.
 import { splitRefund, type SplitShare } from '../ledger/revenue-split.js';
 import { CONFIRM_TIMEOUT_MS, THREE_DS_TIMEOUT_MS, jobKey, movePayment, newTdsId, withoutSecurityCode as stripSecurityCode, type PaymentDeps } from './payment.service.js';
 import type { PaymentStage } from './payment.status.js';
+
+declare module '../../platform/jobs/job-kinds.js' {
+  interface JobPayloads {
+    'payment.precheck': { paymentId: string };
+    'payment.authorize': { paymentId: string };
+    'payment.complete_3ds': { paymentId: string };
+    'payment.capture': { paymentId: string };
+    'payment.void': { paymentId: string; reason: 'cancelled_by_partner' | 'capture_timeout' };
+    'payment.confirm_timeout': { paymentId: string };
+    'payment.3ds_timeout': { paymentId: string };
+    'payment.hold_expiry': { paymentId: string };
+    /** afterMs: how long after the capture the issuer takes the money back (test card 0259). */
+    'payment.chargeback': { paymentId: string; afterMs?: number };
+    'refund.process': { refundId: string };
+  }
+}
+
+export type PaymentJobKind =
+  | 'payment.precheck'
+  | 'payment.authorize'
+  | 'payment.complete_3ds'
+  | 'payment.capture'
+  | 'payment.void'
+  | 'payment.confirm_timeout'
+  | 'payment.3ds_timeout'
+  | 'payment.hold_expiry'
+  | 'payment.chargeback'
+  | 'refund.process';
 
 /**
  * The processor-facing half of card acquiring, as jobs. Each job reads the payment, calls the
@@ -155,14 +183,10 @@ async function bookRefund(c: Ctx, reference: string, amount: number, kind: 'refu
   });
 }
 
-function paymentIdOf(payload: unknown): string {
-  return (payload as { paymentId: string }).paymentId;
-}
-
-export function paymentJobHandlers(deps: PaymentJobDeps): [string, JobHandler][] {
-  const handlers: Record<string, JobHandler> = {
+export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJobKind> {
+  return {
     async 'payment.precheck'(job) {
-      const payment = await findPayment(deps.db, paymentIdOf(job.payload));
+      const payment = await findPayment(deps.db, job.payload.paymentId);
       if (!payment || payment.stage !== 'prechecking') return;
       const result = await deps.processor.precheck({ operationId: jobKey(payment.id, 'precheck'), card: await processorCard(deps, payment) });
       await step(deps, payment.id, ['prechecking'], async (c) => {
@@ -182,7 +206,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): [string, JobHandler][]
     },
 
     async 'payment.authorize'(job) {
-      const payment = await findPayment(deps.db, paymentIdOf(job.payload));
+      const payment = await findPayment(deps.db, job.payload.paymentId);
       if (!payment || payment.stage !== 'authorizing') return;
       const result = await deps.processor.authorize({
         operationId: jobKey(payment.id, 'authorize'),
@@ -197,7 +221,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): [string, JobHandler][]
     },
 
     async 'payment.complete_3ds'(job) {
-      const payment = await findPayment(deps.db, paymentIdOf(job.payload));
+      const payment = await findPayment(deps.db, job.payload.paymentId);
       if (!payment || payment.stage !== 'completing_3ds') return;
       const result = await deps.processor.completeChallenge({
         operationId: jobKey(payment.id, '3ds'),
@@ -209,7 +233,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): [string, JobHandler][]
     },
 
     async 'payment.capture'(job) {
-      const payment = await findPayment(deps.db, paymentIdOf(job.payload));
+      const payment = await findPayment(deps.db, job.payload.paymentId);
       if (!payment || payment.stage !== 'capturing') return;
       const amount = payment.captureAmount ?? payment.amount;
       const result = await deps.processor.capture({ operationId: jobKey(payment.id, 'capture'), amount });
@@ -221,8 +245,8 @@ export function paymentJobHandlers(deps: PaymentJobDeps): [string, JobHandler][]
     },
 
     async 'payment.void'(job) {
-      const { reason } = job.payload as { reason: 'cancelled_by_partner' | 'capture_timeout' };
-      const payment = await findPayment(deps.db, paymentIdOf(job.payload));
+      const { reason } = job.payload;
+      const payment = await findPayment(deps.db, job.payload.paymentId);
       if (!payment || payment.stage !== 'voiding') return;
       await deps.processor.void({ operationId: jobKey(payment.id, 'void') });
       await step(deps, payment.id, ['voiding'], (c) =>
@@ -239,19 +263,19 @@ export function paymentJobHandlers(deps: PaymentJobDeps): [string, JobHandler][]
     },
 
     async 'payment.confirm_timeout'(job) {
-      await step(deps, paymentIdOf(job.payload), ['awaiting_confirm'], (c) =>
+      await step(deps, job.payload.paymentId, ['awaiting_confirm'], (c) =>
         finish(deps, c, 'failed', { error: { code: 'confirm_timeout', description: 'session/confirm did not come within 240 minutes of ready_to_confirm' } }),
       );
     },
 
     async 'payment.3ds_timeout'(job) {
-      await step(deps, paymentIdOf(job.payload), ['awaiting_3ds'], (c) =>
+      await step(deps, job.payload.paymentId, ['awaiting_3ds'], (c) =>
         finish(deps, c, 'failed', { customerInteraction: null, error: { code: '3DS_timeout', description: 'the payer did not complete 3-D Secure within 60 minutes' } }),
       );
     },
 
     async 'payment.hold_expiry'(job) {
-      await step(deps, paymentIdOf(job.payload), ['awaiting_capture'], async (c) => {
+      await step(deps, job.payload.paymentId, ['awaiting_capture'], async (c) => {
         await movePayment(c.tx, c.payment, 'voiding', {}, c.now);
         await settleSession(c.tx, deps.operations, c.session, c.now);
         await enqueueJob(c.tx, { kind: 'payment.void', payload: { paymentId: c.payment.id, reason: 'capture_timeout' }, runAt: c.now, uniqueKey: jobKey(c.payment.id, 'void') }, c.now);
@@ -259,7 +283,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): [string, JobHandler][]
     },
 
     async 'refund.process'(job) {
-      const { refundId } = job.payload as { refundId: string };
+      const { refundId } = job.payload;
       const refund = await findRefund(deps.db, refundId);
       if (!refund || refund.status !== 'in_progress' || !refund.paymentId) return;
       const result = await deps.processor.refund({ operationId: refund.id, amount: refund.amount });
@@ -279,10 +303,10 @@ export function paymentJobHandlers(deps: PaymentJobDeps): [string, JobHandler][]
 
     /** Sandbox card 4000 0000 0000 0259: the issuer takes the money back a clock-day later. */
     async 'payment.chargeback'(job) {
-      const { afterMs } = job.payload as { afterMs?: number };
+      const { afterMs } = job.payload;
       const delay = afterMs ?? 86_400_000;
       // A hold captured later is charged back a clock-day after its capture: wait for it.
-      await step(deps, paymentIdOf(job.payload), ['awaiting_capture', 'capturing', 'succeeded'], async (c) => {
+      await step(deps, job.payload.paymentId, ['awaiting_capture', 'capturing', 'succeeded'], async (c) => {
         const due = c.payment.stage === 'succeeded' && c.payment.finishedAt ? new Date(c.payment.finishedAt.getTime() + delay) : new Date(c.now.getTime() + delay);
         if (due > c.now) {
           await enqueueJob(c.tx, { kind: 'payment.chargeback', payload: { paymentId: c.payment.id, afterMs: delay }, runAt: due, uniqueKey: `${jobKey(c.payment.id, 'chargeback')}:${due.toISOString()}` }, c.now);
@@ -314,5 +338,4 @@ export function paymentJobHandlers(deps: PaymentJobDeps): [string, JobHandler][]
       });
     },
   };
-  return Object.entries(handlers);
 }

@@ -36,7 +36,7 @@ import { isFpsBankId } from './fps-banks.js';
 
 /**
  * Rail-level validation of a payout destination (spec §6.8) together with the participant details
- * the destination needs (§6.9): what the request schemas (src/shared/objects.schema.ts) cannot
+ * the destination needs (§6.9): what the request schemas (src/edge/wire/objects.schema.ts) cannot
  * say, because it depends on check digits, on the recipient's country or on another field.
  *
  * It runs on the request as the partner sent it, before card numbers are vaulted, and takes

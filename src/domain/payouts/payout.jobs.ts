@@ -1,6 +1,6 @@
 import type { OperationErrorCode } from '../../kernel/operation-errors.js';
 import type { Db, Tx } from '../../platform/db/database.js';
-import type { JobHandler } from '../../platform/jobs/job-runner.js';
+import type { JobHandlers } from '../../platform/jobs/job-kinds.js';
 import { enqueueJob } from '../../platform/jobs/job.repo.js';
 import { book } from '../ledger/ledger.service.js';
 import { openRefund } from '../refunds/refund.service.js';
@@ -14,6 +14,20 @@ import { findPayout, type Payout } from './payout.repo.js';
 import { RAIL_SPECS } from './rails.js';
 import { PAYOUT_CONFIRM_TIMEOUT_MS, movePayout, payoutJobKey, reserveAndSend, type PayoutDeps } from './payout.service.js';
 import type { PayoutStage } from './payout.status.js';
+
+declare module '../../platform/jobs/job-kinds.js' {
+  interface JobPayloads {
+    'payout.check': { payoutId: string };
+    'payout.send': { payoutId: string };
+    /** The rail accepted: the money arrives when this runs (the rail's settle delay). */
+    'payout.settle': { payoutId: string; reference: string; returnAfterMs: number | null };
+    'payout.reconcile': { payoutId: string };
+    'payout.return': { payoutId: string };
+    'payout.confirm_timeout': { payoutId: string };
+  }
+}
+
+export type PayoutJobKind = 'payout.check' | 'payout.send' | 'payout.settle' | 'payout.reconcile' | 'payout.return' | 'payout.confirm_timeout';
 
 /**
  * The rail-facing half of payouts, as jobs: read, call the rail outside any transaction (idempotent by
@@ -93,12 +107,10 @@ async function voidAndFail(deps: PayoutJobDeps, c: Ctx, code: OperationErrorCode
   await finish(deps, c, 'failed', { reserved: false, error: { code, description } });
 }
 
-const idOf = (payload: unknown) => (payload as { payoutId: string }).payoutId;
-
-export function payoutJobHandlers(deps: PayoutJobDeps): [string, JobHandler][] {
-  const handlers: Record<string, JobHandler> = {
+export function payoutJobHandlers(deps: PayoutJobDeps): JobHandlers<PayoutJobKind> {
+  return {
     async 'payout.check'(job) {
-      const payout = await findPayout(deps.db, idOf(job.payload));
+      const payout = await findPayout(deps.db, job.payload.payoutId);
       if (!payout || payout.stage !== 'checking') return;
       if (!RAIL_SPECS[payout.rail].movesMoney) {
         const v = ((payout.paymentMethod['bank_account'] as Record<string, unknown>)['faster_payment_system_verification'] ?? {}) as { phone?: string; bank_id?: string };
@@ -124,7 +136,7 @@ export function payoutJobHandlers(deps: PayoutJobDeps): [string, JobHandler][] {
     },
 
     async 'payout.send'(job) {
-      const payout = await findPayout(deps.db, idOf(job.payload));
+      const payout = await findPayout(deps.db, job.payload.payoutId);
       if (!payout || payout.stage !== 'sending') return;
       const result = await deps.rails.send(await railRequest(deps, payout));
       await step(deps, payout.id, ['sending'], async (c) => {
@@ -149,13 +161,13 @@ export function payoutJobHandlers(deps: PayoutJobDeps): [string, JobHandler][] {
     },
 
     async 'payout.settle'(job) {
-      const { reference, returnAfterMs } = job.payload as { reference: string; returnAfterMs: number | null };
-      await step(deps, idOf(job.payload), ['settling'], (c) => settle(deps, c, reference, returnAfterMs ?? undefined));
+      const { reference, returnAfterMs } = job.payload;
+      await step(deps, job.payload.payoutId, ['settling'], (c) => settle(deps, c, reference, returnAfterMs ?? undefined));
     },
 
     /** A rail that timed out is asked again; the payout settles (or fails) exactly once. */
     async 'payout.reconcile'(job) {
-      const payout = await findPayout(deps.db, idOf(job.payload));
+      const payout = await findPayout(deps.db, job.payload.payoutId);
       if (!payout || payout.stage !== 'unknown') return;
       const result = await deps.rails.reconcile(await railRequest(deps, payout));
       await step(deps, payout.id, ['unknown'], async (c) => {
@@ -168,7 +180,7 @@ export function payoutJobHandlers(deps: PayoutJobDeps): [string, JobHandler][] {
 
     /** The recipient's bank sent the money back: a refund on the payout, the wallet credited. */
     async 'payout.return'(job) {
-      await step(deps, idOf(job.payload), ['succeeded'], async (c) => {
+      await step(deps, job.payload.payoutId, ['succeeded'], async (c) => {
         const refundId = deps.ids('rf');
         const booked = await book(c.tx, {
           projectId: c.project.id,
@@ -205,10 +217,9 @@ export function payoutJobHandlers(deps: PayoutJobDeps): [string, JobHandler][] {
     },
 
     async 'payout.confirm_timeout'(job) {
-      await step(deps, idOf(job.payload), ['awaiting_confirm'], (c) =>
+      await step(deps, job.payload.payoutId, ['awaiting_confirm'], (c) =>
         finish(deps, c, 'failed', { error: { code: 'confirm_timeout', description: 'session/confirm did not come within 240 minutes of ready_to_confirm' } }),
       );
     },
   };
-  return Object.entries(handlers);
 }

@@ -78,11 +78,6 @@ export async function updateSessionState(
     .execute();
 }
 
-/** Replaces the stored parameters (a start merges what it was given over what create stored). */
-export async function updateSessionParams(tx: Tx, id: string, params: SessionParams): Promise<void> {
-  await tx.updateTable('sessions').set({ params: JSON.stringify(params) }).where('id', '=', id).execute();
-}
-
 /** A project sees only its own sessions: another project's id is simply not found. */
 export async function findSession(db: Queryable, projectId: string, id: string): Promise<Session | undefined> {
   const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).where('project_id', '=', projectId).executeTakeFirst();

@@ -2,7 +2,7 @@ import { Type, type SchemaOptions, type Static, type TObject, type TUnion, type 
 
 /**
  * The request-side wire objects of the Smart Glocal API (spec §6.5–6.10), written once and used
- * three ways: compiled by the ajv instance of src/http/validation.ts, as TypeScript types through
+ * three ways: compiled by the ajv instance of src/edge/http/validation.ts, as TypeScript types through
  * `Static<>`, and in the OpenAPI document (hence a `title` on every schema).
  *
  * Conventions:

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Db } from './database.js';
 
 /**
- * Numbered .sql files in src/db/migrations, applied in order, each in its own transaction together
+ * Numbered .sql files in src/platform/db/migrations, applied in order, each in its own transaction together
  * with its row in schema_migrations. A transaction-scoped advisory lock makes concurrent starts
  * safe: the second process waits, then finds nothing left to do.
  */

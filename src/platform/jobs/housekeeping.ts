@@ -1,14 +1,20 @@
 import type { Db } from '../db/database.js';
 import { purgeExpiredKeys } from '../idempotency/idempotency.repo.js';
 import type { Clock } from '../../kernel/clock.js';
-import type { JobHandler } from './job-runner.js';
+import type { JobHandlers } from './job-kinds.js';
 import { enqueueJob } from './job.repo.js';
 
 /**
  * Periodic upkeep as ordinary jobs: each run schedules the next one. The unique key names the hour,
  * so instances starting together queue one job, not one each.
  */
-const PURGE = 'purge_idempotency_keys';
+const PURGE = 'purge_idempotency_keys' as const;
+
+declare module './job-kinds.js' {
+  interface JobPayloads {
+    purge_idempotency_keys: null;
+  }
+}
 const HOUR_MS = 3600_000;
 
 function nextHour(now: Date): Date {
@@ -20,14 +26,11 @@ export async function scheduleHousekeeping(db: Db, clock: Clock): Promise<void> 
   await enqueueJob(db, { kind: PURGE, payload: null, runAt: at, uniqueKey: `${PURGE}:${at.toISOString()}` }, clock.now());
 }
 
-export function housekeepingJobs(db: Db, clock: Clock): [string, JobHandler][] {
-  return [
-    [
-      PURGE,
-      async () => {
-        await purgeExpiredKeys(db, clock.now());
-        await scheduleHousekeeping(db, clock);
-      },
-    ],
-  ];
+export function housekeepingJobs(db: Db, clock: Clock): JobHandlers<typeof PURGE> {
+  return {
+    async [PURGE]() {
+      await purgeExpiredKeys(db, clock.now());
+      await scheduleHousekeeping(db, clock);
+    },
+  };
 }

@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
 import type { Queryable, Tx } from '../db/database.js';
+import type { JobKind, JobPayloads } from './job-kinds.js';
 
-export interface NewJob {
-  readonly kind: string;
-  readonly payload: unknown;
+export interface NewJob<K extends JobKind = JobKind> {
+  readonly kind: K;
+  readonly payload: JobPayloads[K];
   readonly runAt: Date;
   /** At most one job per key may exist; a second enqueue with the same key is ignored. */
   readonly uniqueKey?: string;
@@ -21,7 +22,7 @@ export interface Job {
 }
 
 /** Enqueued inside the caller's transaction, so timed work exists exactly when the state that needs it does. */
-export async function enqueueJob(tx: Queryable, job: NewJob, now: Date): Promise<boolean> {
+export async function enqueueJob<K extends JobKind>(tx: Queryable, job: NewJob<K>, now: Date): Promise<boolean> {
   const res = await tx
     .insertInto('jobs')
     .values({

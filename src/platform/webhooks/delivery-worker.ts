@@ -5,7 +5,7 @@ import type { Clock } from '../../kernel/clock.js';
 import { WakeableSleep } from '../../kernel/wakeable-sleep.js';
 import { attemptDelivery, createDeliveryAgent, signAsync } from './deliver.js';
 import { claimDueWebhooks, recordAttempts, releaseLeases, type AttemptRecord, type ClaimedWebhook } from './webhook.repo.js';
-import { nextAttemptAt } from './webhook.status.js';
+import { afterAttempt, nextAttemptAt } from './webhook.status.js';
 
 export interface DeliveryWorkerDeps {
   readonly db: Db;
@@ -127,7 +127,7 @@ export class DeliveryWorker {
       latencyMs: result.latencyMs,
       responseExcerpt: result.excerpt,
       error: result.error,
-      outcome: result.ok ? 'delivered' : next ? 'pending' : 'failed',
+      outcome: afterAttempt(result.ok, next),
       nextAttemptAt: next ?? null,
     });
   }

@@ -1,4 +1,4 @@
-import type { TransitionTable } from '../../kernel/state-machine.js';
+import { transition, type TransitionTable } from '../../kernel/state-machine.js';
 import type { WebhookState } from '../db/schema.js';
 
 /**
@@ -14,6 +14,11 @@ export const WEBHOOK_TRANSITIONS: TransitionTable<WebhookState> = {
   delivered: ['pending'],
   failed: ['pending'],
 };
+
+/** What one attempt on a pending webhook leads to: the only place a delivery decides a state. */
+export function afterAttempt(delivered: boolean, nextAttempt: Date | undefined): WebhookState {
+  return transition(WEBHOOK_TRANSITIONS, 'pending', delivered ? 'delivered' : nextAttempt ? 'pending' : 'failed', 'webhook');
+}
 
 /**
  * The retry schedule: gaps of 10 s, 20 s, 40 s … doubling up to 15 minutes, each with ±10% jitter,
