@@ -48,6 +48,10 @@ export default tseslint.config(
     'projects, ledger and tokens sit below sessions and operations',
     FASTIFY_ONLY_AT_THE_EDGE,
   ),
+  // Operations know each other only through the session: payments and payouts are siblings, refunds below both.
+  layer(['src/domain/payments/**/*.ts'], [up('connectors|edge'), ROOT_FILES, '^\\.\\./payouts/'], 'payments and payouts do not import each other', FASTIFY_ONLY_AT_THE_EDGE),
+  layer(['src/domain/payouts/**/*.ts'], [up('connectors|edge'), ROOT_FILES, '^\\.\\./payments/'], 'payments and payouts do not import each other', FASTIFY_ONLY_AT_THE_EDGE),
+  layer(['src/domain/refunds/**/*.ts'], [up('connectors|edge'), ROOT_FILES, '^\\.\\./(payments|payouts)/'], 'refunds sit below payments and payouts', FASTIFY_ONLY_AT_THE_EDGE),
   layer(['src/connectors/**/*.ts'], [up('edge'), ROOT_FILES], 'src/connectors implements domain ports; it imports no edge code', FASTIFY_ONLY_AT_THE_EDGE),
   layer(['src/edge/**/*.ts'], [up('connectors'), ROOT_FILES], 'src/edge reaches connectors only through the composition root (src/runtime.ts)'),
   {

@@ -26,6 +26,13 @@ export interface OperationError {
   readonly description: string;
 }
 
+/** A connector's refusal (the card network, a bank rail): final for the operation, nothing moved. */
+export interface Decline {
+  readonly kind: 'declined';
+  readonly code: OperationErrorCode;
+  readonly description: string;
+}
+
 export function isOperationErrorCode(value: string): value is OperationErrorCode {
   return (OPERATION_ERROR_CODES as readonly string[]).includes(value);
 }

@@ -1,5 +1,5 @@
 import { invalidRequest } from '../../kernel/errors.js';
-import { percentToBasisPoints, shareOf, sumAmounts } from '../../kernel/money.js';
+import { percentToBasisPoints, shareOf } from '../../kernel/money.js';
 
 /**
  * Split payments (spec §5.20, the SDK's `revenue_split_info[]`): part of a payment goes to the
@@ -58,10 +58,16 @@ export function resolveRevenueSplit(
   });
   const remainsAt = fixed.flatMap((s, i) => (s === undefined ? [i] : []));
   if (remainsAt.length > 1) throw invalidRequest(`${field}[${remainsAt[1]}].remains: only one item may take what remains (item ${remainsAt[0]} already does)`);
-  const taken = sumAmounts(fixed.map((s) => s?.amount ?? 0));
   const available = payment.amount - payment.fee;
-  if (taken > available) {
-    throw invalidRequest(`${field} shares add up to ${taken} ${payment.currency}, more than the ${available} left of ${payment.amount} after the acquiring fee of ${payment.fee}`);
+  let taken = 0;
+  for (const [i, share] of fixed.entries()) {
+    taken += share?.amount ?? 0;
+    if (taken > available) {
+      // Name the item that goes over: the shares up to it already take more than is there.
+      throw invalidRequest(
+        `${field}[${i}] takes the shares to ${taken} ${payment.currency}, more than the ${available} left of ${payment.amount} after the acquiring fee of ${payment.fee}`,
+      );
+    }
   }
   return fixed.map((s, i) => s ?? { contractorAlias: items[i]!.contractor_alias, amount: available - taken, percent: null, remains: true });
 }

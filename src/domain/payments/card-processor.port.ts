@@ -1,4 +1,4 @@
-import type { OperationErrorCode } from '../../kernel/operation-errors.js';
+import type { Decline, OperationErrorCode } from '../../kernel/operation-errors.js';
 
 /**
  * What payrail asks of a card processor. The sandbox implements it with test cards; a connector to a
@@ -13,11 +13,7 @@ export interface ProcessorCard {
   readonly securityCode: string | undefined;
 }
 
-export interface Decline {
-  readonly kind: 'declined';
-  readonly code: OperationErrorCode;
-  readonly description: string;
-}
+export type { Decline };
 
 /** The processor failed in a way that says nothing about the outcome; an operator must look. */
 export interface ProcessorFailure {

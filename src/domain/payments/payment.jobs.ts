@@ -15,7 +15,8 @@ import { findPayment, type Payment } from './payment.repo.js';
 import { findRefund, listSessionRefunds } from '../refunds/refund.repo.js';
 import { moveRefund, openRefund, refundableOf } from '../refunds/refund.service.js';
 import { splitRefund, type SplitShare } from '../ledger/revenue-split.js';
-import { CONFIRM_TIMEOUT_MS, THREE_DS_TIMEOUT_MS, jobKey, movePayment, newTdsId, withoutSecurityCode as stripSecurityCode, type PaymentDeps } from './payment.service.js';
+import { CONFIRM_TIMEOUT_MS, THREE_DS_TIMEOUT_MS, jobKey, movePayment, newTdsId, type PaymentDeps } from './payment.service.js';
+import { cardOf, withoutSecurityCode as stripSecurityCode } from './payment-source.js';
 import type { PaymentStage } from './payment.status.js';
 
 declare module '../../platform/jobs/job-kinds.js' {
@@ -72,7 +73,12 @@ function step(deps: PaymentJobDeps, paymentId: string, stages: readonly PaymentS
   return lockedStep(deps, (q) => findPayment(q, paymentId), stages, ({ op, ...rest }) => fn({ ...rest, payment: op }));
 }
 
-const vaultRef = (p: Payment) => (p.paymentDetails['card'] as { vault_card: VaultCardRef }).vault_card;
+/** The card a payment charges: every source this server charges today is a card. */
+function vaultRef(p: Payment): VaultCardRef {
+  const card = cardOf(p.source);
+  if (!card) throw new Error(`payment ${p.id} has no card to charge`);
+  return card;
+}
 
 async function processorCard(deps: PaymentJobDeps, p: Payment): Promise<ProcessorCard> {
   const ref = vaultRef(p);
@@ -85,7 +91,7 @@ async function processorCard(deps: PaymentJobDeps, p: Payment): Promise<Processo
 }
 
 /** The security code is kept only until the issuer has seen it. */
-const withoutSecurityCode = (p: Payment) => stripSecurityCode(p.paymentDetails);
+const withoutSecurityCode = (p: Payment) => stripSecurityCode(p.source);
 
 /**
  * Ends the payment. A success books the capture in the ledger in the same transaction: the card
@@ -133,14 +139,14 @@ async function finish(deps: PaymentJobDeps, c: Ctx, to: 'succeeded' | 'failed', 
 async function applyAuthorization(deps: PaymentJobDeps, c: Ctx, result: AuthorizeResult): Promise<void> {
   const details = withoutSecurityCode(c.payment);
   if (result.kind === 'declined') {
-    await finish(deps, c, 'failed', { paymentDetails: details, cardChecked: true, error: { code: result.code, description: result.description } });
+    await finish(deps, c, 'failed', { source: details, cardChecked: true, error: { code: result.code, description: result.description } });
     return;
   }
   if (result.kind === 'challenge') {
     const tdsId = newTdsId();
     const url = `${deps.publicUrl}/3ds/${tdsId}`;
     const interaction = { type: 'redirect', redirect: { url, base_url: url, method: 'GET', qs: {}, params: {} } };
-    await movePayment(c.tx, c.payment, 'awaiting_3ds', { paymentDetails: details, cardChecked: true, tdsId, customerInteraction: interaction }, c.now);
+    await movePayment(c.tx, c.payment, 'awaiting_3ds', { source: details, cardChecked: true, tdsId, customerInteraction: interaction }, c.now);
     const view = await settleSession(c.tx, deps.operations, c.session, c.now);
     await deps.events.emit(c.tx, c.project, view, 'action_required', c.now);
     await enqueueJob(c.tx, { kind: 'payment.3ds_timeout', payload: { paymentId: c.payment.id }, runAt: new Date(c.now.getTime() + THREE_DS_TIMEOUT_MS), uniqueKey: jobKey(c.payment.id, '3ds_timeout') }, c.now);
@@ -148,13 +154,13 @@ async function applyAuthorization(deps: PaymentJobDeps, c: Ctx, result: Authoriz
   }
   const transactionInfo = { rrn: result.rrn, auth_code: result.authCode };
   if (c.payment.hold) {
-    await movePayment(c.tx, c.payment, 'awaiting_capture', { paymentDetails: details, cardChecked: true, transactionInfo }, c.now);
+    await movePayment(c.tx, c.payment, 'awaiting_capture', { source: details, cardChecked: true, transactionInfo }, c.now);
     const view = await settleSession(c.tx, deps.operations, c.session, c.now);
     await deps.events.emit(c.tx, c.project, view, 'ready_to_capture', c.now);
     const expiry = new Date(c.now.getTime() + c.project.holdPeriodSeconds * 1000);
     await enqueueJob(c.tx, { kind: 'payment.hold_expiry', payload: { paymentId: c.payment.id }, runAt: expiry, uniqueKey: jobKey(c.payment.id, 'hold_expiry') }, c.now);
   } else {
-    await finish(deps, c, 'succeeded', { paymentDetails: details, cardChecked: true, transactionInfo, capturedAmount: c.payment.amount });
+    await finish(deps, c, 'succeeded', { source: details, cardChecked: true, transactionInfo, capturedAmount: c.payment.amount });
   }
   if (result.chargebackAfterMs !== undefined) {
     const at = new Date(c.now.getTime() + result.chargebackAfterMs);
@@ -190,7 +196,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
       if (!payment || payment.stage !== 'prechecking') return;
       const result = await deps.processor.precheck({ operationId: jobKey(payment.id, 'precheck'), card: await processorCard(deps, payment) });
       await step(deps, payment.id, ['prechecking'], async (c) => {
-        if (result.kind === 'declined') return finish(deps, c, 'failed', { cardChecked: true, paymentDetails: withoutSecurityCode(c.payment), error: { code: result.code, description: result.description } });
+        if (result.kind === 'declined') return finish(deps, c, 'failed', { cardChecked: true, source: withoutSecurityCode(c.payment), error: { code: result.code, description: result.description } });
         if (c.project.autoConfirm) {
           await movePayment(c.tx, c.payment, 'authorizing', { cardChecked: true }, c.now);
           await settleSession(c.tx, deps.operations, c.session, c.now);

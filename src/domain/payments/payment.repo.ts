@@ -6,6 +6,7 @@ import { operationErrorOf, type OperationError } from '../../kernel/operation-er
 import type { SplitShare } from '../ledger/revenue-split.js';
 import type { RecurrentToken } from '../tokens/public-token.repo.js';
 import type { PaymentStage } from './payment.status.js';
+import { sourceFromStored, sourceToStored, type PaymentSource } from './payment-source.js';
 
 export interface Payment {
   readonly id: string;
@@ -18,8 +19,8 @@ export interface Payment {
   /** The acquiring fee, fixed at capture. */
   readonly fee: number;
   readonly hold: boolean;
-  /** Wire-shaped PaymentDetails with card data as a vault reference. */
-  readonly paymentDetails: Record<string, unknown>;
+  /** Where the money comes from (a typed union; the number itself stays in the vault). */
+  readonly source: PaymentSource;
   readonly customer: unknown;
   readonly participantDetails: unknown;
   readonly paymentOptions: Record<string, unknown> | null;
@@ -56,7 +57,7 @@ function toPayment(r: PaymentRow): Payment {
     capturedAmount: Number(r.captured_amount),
     fee: Number(r.fee),
     hold: r.hold,
-    paymentDetails: r.payment_details as Record<string, unknown>,
+    source: sourceFromStored(r.payment_details),
     customer: r.customer,
     participantDetails: r.participant_details,
     paymentOptions: r.payment_options as Record<string, unknown> | null,
@@ -91,7 +92,7 @@ export async function insertPayment(tx: Tx, p: Payment): Promise<void> {
       amount: p.amount,
       currency: p.currency,
       hold: p.hold,
-      payment_details: JSON.stringify(p.paymentDetails),
+      payment_details: JSON.stringify(sourceToStored(p.source)),
       customer: jsonColumn(p.customer),
       participant_details: jsonColumn(p.participantDetails),
       payment_options: jsonColumn(p.paymentOptions),
@@ -106,7 +107,7 @@ export async function insertPayment(tx: Tx, p: Payment): Promise<void> {
 
 /** The fields a lifecycle step may change. `stage` moves only through payment.service's transition. */
 export type PaymentPatch = { recurrentTokenId?: string } & Partial<
-  Pick<Payment, 'stage' | 'capturedAmount' | 'fee' | 'paymentDetails' | 'cardChecked' | 'transactionInfo' | 'customerInteraction' | 'tdsId' | 'tdsResult' | 'captureAmount' | 'error' | 'finishedAt'>
+  Pick<Payment, 'stage' | 'capturedAmount' | 'fee' | 'source' | 'cardChecked' | 'transactionInfo' | 'customerInteraction' | 'tdsId' | 'tdsResult' | 'captureAmount' | 'error' | 'finishedAt'>
 >;
 
 export async function updatePayment(tx: Tx, id: string, patch: PaymentPatch, now: Date): Promise<void> {
@@ -115,7 +116,7 @@ export async function updatePayment(tx: Tx, id: string, patch: PaymentPatch, now
   if (patch.capturedAmount !== undefined) set['captured_amount'] = patch.capturedAmount;
   if (patch.fee !== undefined) set['fee'] = patch.fee;
   if (patch.recurrentTokenId !== undefined) set['recurrent_token'] = patch.recurrentTokenId;
-  if (patch.paymentDetails !== undefined) set['payment_details'] = JSON.stringify(patch.paymentDetails);
+  if (patch.source !== undefined) set['payment_details'] = JSON.stringify(sourceToStored(patch.source));
   if (patch.cardChecked !== undefined) set['card_checked'] = patch.cardChecked;
   if (patch.transactionInfo !== undefined) set['transaction_info'] = jsonColumn(patch.transactionInfo);
   if (patch.customerInteraction !== undefined) set['customer_interaction'] = jsonColumn(patch.customerInteraction);

@@ -19,6 +19,7 @@ import { transition } from '../../kernel/state-machine.js';
 import { protectCardData, type VaultCardRef } from '../tokens/card-params.js';
 import { usableRecurrentToken } from '../tokens/token.service.js';
 import { findCardById, sealSecurityCode } from '../tokens/vault.js';
+import { sourceFromParams, withoutSecurityCode, type PaymentSource } from './payment-source.js';
 import { insertPayment, listSessionPayments, updatePayment, type Payment, type PaymentPatch } from './payment.repo.js';
 import { PAYMENT_TRANSITIONS, paymentStatus, type PaymentStage } from './payment.status.js';
 
@@ -43,8 +44,8 @@ export async function movePayment(tx: Tx, payment: Payment, to: PaymentStage, pa
   transition(PAYMENT_TRANSITIONS, payment.stage, to, `payment ${payment.id}`);
   const final = to === 'succeeded' || to === 'failed';
   // A finished payment keeps no security code, sealed or not (it is only held until the issuer saw it).
-  const details = final ? withoutSecurityCode(patch.paymentDetails ?? payment.paymentDetails) : undefined;
-  const next = { ...patch, ...(final ? { finishedAt: now } : {}), ...(details ? { paymentDetails: details } : {}), stage: to };
+  const source = final ? withoutSecurityCode(patch.source ?? payment.source) : undefined;
+  const next = { ...patch, ...(final ? { finishedAt: now } : {}), ...(source ? { source } : {}), stage: to };
   await updatePayment(tx, payment.id, next, now);
   const { recurrentTokenId: _, ...rest } = next;
   return { ...payment, ...rest, updatedAt: now };
@@ -72,7 +73,8 @@ export async function startPayment(tx: Tx, deps: PaymentDeps, project: Project, 
   for (const field of ['payment_details', 'amount_details', 'customer'] as const) {
     if (params[field] === undefined) throw invalidRequest(`${field} is required (it was given neither to session/create nor here)`);
   }
-  let details = params.payment_details as Record<string, unknown>;
+  const details = params.payment_details as Record<string, unknown>;
+  let source: PaymentSource;
   let initiator: 'merchant' | 'client' | null = null;
   if (details['type'] === 'recurrent') {
     // A saved card charged again (§8): MIT without the payer, CIT with the payer and 3-D Secure.
@@ -88,13 +90,9 @@ export async function startPayment(tx: Tx, deps: PaymentDeps, project: Project, 
     if (card.expirationMonth) ref.expiration_month = card.expirationMonth;
     if (card.expirationYear) ref.expiration_year = card.expirationYear;
     if (r.security_code) ref.security_code_sealed = sealSecurityCode(deps.keyring, session.id, r.security_code);
-    details = { type: 'card', card: { type: 'vault_card', vault_card: ref } };
-    params.payment_details = details;
-  }
-  const card = details['card'] as { type?: string } | undefined;
-  if (details['type'] !== 'card' || card?.type !== 'vault_card') {
-    const kind = details['type'] === 'card' ? `card.type ${String(card?.type)}` : `type ${String(details['type'])}`;
-    throw invalidRequest(`payment_details.${kind} is not supported by this server: pay with card.bank_card or card.encrypted_card`);
+    source = { type: 'card', card: ref };
+  } else {
+    source = sourceFromParams(details);
   }
   const options = (params.payment_options ?? null) as Record<string, unknown> | null;
   const amount = params.amount_details!.amount;
@@ -116,7 +114,7 @@ export async function startPayment(tx: Tx, deps: PaymentDeps, project: Project, 
     capturedAmount: 0,
     fee: 0,
     hold: options?.['hold'] === true,
-    paymentDetails: details,
+    source,
     customer: params.customer ?? null,
     participantDetails: params.participant_details ?? null,
     paymentOptions: options,
@@ -248,11 +246,3 @@ export async function answerChallenge(tx: Tx, deps: PaymentDeps, payment: Paymen
 }
 
 export const newTdsId = () => randomBytes(18).toString('base64url');
-
-/** Payment details without the sealed security code (unchanged when there is none). */
-export function withoutSecurityCode(details: Record<string, unknown>): Record<string, unknown> {
-  const card = details['card'] as { type?: string; vault_card?: VaultCardRef } | undefined;
-  if (card?.type !== 'vault_card' || !card.vault_card || card.vault_card.security_code_sealed === undefined) return details;
-  const { security_code_sealed: _, ...ref } = card.vault_card;
-  return { ...details, card: { type: 'vault_card', vault_card: ref } };
-}

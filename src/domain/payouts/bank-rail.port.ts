@@ -1,4 +1,4 @@
-import type { Decline } from '../payments/card-processor.port.js';
+import type { Decline } from '../../kernel/operation-errors.js';
 import type { Rail } from './rails.js';
 
 /**

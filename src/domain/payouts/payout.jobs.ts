@@ -54,7 +54,7 @@ function step(deps: PayoutJobDeps, payoutId: string, stages: readonly PayoutStag
 }
 
 async function railRequest(deps: PayoutJobDeps, p: Payout): Promise<RailRequest> {
-  const destination = await RAIL_SPECS[p.rail].routingKey(p.paymentMethod, (cardId) => revealCardNumber(deps.db, deps.keyring, p.projectId, cardId));
+  const destination = await RAIL_SPECS[p.rail].routingKey(p.destination, (cardId) => revealCardNumber(deps.db, deps.keyring, p.projectId, cardId));
   return { operationId: p.id, rail: p.rail, destination, amount: p.amount, currency: p.currency };
 }
 
@@ -113,8 +113,8 @@ export function payoutJobHandlers(deps: PayoutJobDeps): JobHandlers<PayoutJobKin
       const payout = await findPayout(deps.db, job.payload.payoutId);
       if (!payout || payout.stage !== 'checking') return;
       if (!RAIL_SPECS[payout.rail].movesMoney) {
-        const v = ((payout.paymentMethod['bank_account'] as Record<string, unknown>)['faster_payment_system_verification'] ?? {}) as { phone?: string; bank_id?: string };
-        const found = await deps.rails.verifyFpsCustomer({ operationId: payout.id, phone: String(v.phone ?? ''), bankId: String(v.bank_id ?? '') });
+        const account = payout.destination.type === 'bank_account' ? payout.destination.account : {};
+        const found = await deps.rails.verifyFpsCustomer({ operationId: payout.id, phone: String(account['phone'] ?? ''), bankId: String(account['bank_id'] ?? '') });
         await step(deps, payout.id, ['checking'], (c) =>
           found.kind === 'found' ? finish(deps, c, 'succeeded', {}) : finish(deps, c, 'failed', { error: { code: found.code, description: found.description } }),
         );

@@ -6,6 +6,7 @@ import { operationErrorOf, type OperationError } from '../../kernel/operation-er
 import type { PayoutStage } from './payout.status.js';
 
 import type { Rail } from './rails.js';
+import { destinationFromStored, destinationToStored, type PayoutDestination } from './payout-destination.js';
 
 export type { Rail };
 
@@ -18,8 +19,8 @@ export interface Payout {
   readonly currency: string;
   readonly fee: number;
   readonly rail: Rail;
-  /** Wire-shaped PaymentMethod, card data as a vault reference. */
-  readonly paymentMethod: Record<string, unknown>;
+  /** Where the money goes (a typed union; a card is a vault reference). */
+  readonly destination: PayoutDestination;
   readonly customer: unknown;
   readonly participantDetails: unknown;
   readonly metadata: unknown;
@@ -43,7 +44,7 @@ function toPayout(r: Selectable<PayoutsTable>): Payout {
     currency: r.currency,
     fee: Number(r.fee),
     rail: r.rail as Rail,
-    paymentMethod: r.payment_method as Record<string, unknown>,
+    destination: destinationFromStored(r.payment_method),
     customer: r.customer,
     participantDetails: r.participant_details,
     metadata: r.metadata,
@@ -68,7 +69,7 @@ export async function insertPayout(tx: Tx, p: Payout): Promise<void> {
       currency: p.currency,
       fee: p.fee,
       rail: p.rail,
-      payment_method: JSON.stringify(p.paymentMethod),
+      payment_method: JSON.stringify(destinationToStored(p.destination)),
       customer: jsonColumn(p.customer),
       participant_details: jsonColumn(p.participantDetails),
       metadata: jsonColumn(p.metadata),

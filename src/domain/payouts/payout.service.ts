@@ -19,6 +19,7 @@ import { checkPayoutDestination } from './destination.js';
 import { isFpsBankId } from './fps-banks.js';
 import { insertPayout, updatePayout, type Payout, type PayoutPatch } from './payout.repo.js';
 import { railOf } from './rails.js';
+import { destinationFromParams } from './payout-destination.js';
 import { PAYOUT_TRANSITIONS, payoutStatus, type PayoutStage } from './payout.status.js';
 
 /**
@@ -57,7 +58,7 @@ async function openPayout(
   project: Project,
   session: Session,
   now: Date,
-  fields: Pick<Payout, 'amount' | 'currency' | 'fee' | 'rail' | 'paymentMethod' | 'customer' | 'participantDetails' | 'metadata'>,
+  fields: Pick<Payout, 'amount' | 'currency' | 'fee' | 'rail' | 'destination' | 'customer' | 'participantDetails' | 'metadata'>,
 ): Promise<void> {
   const payout: Payout = {
     ...fields,
@@ -94,15 +95,15 @@ export async function startPayout(
   if (merged.amount_details === undefined) throw invalidRequest('amount_details is required (it was given neither to session/create nor here)');
   checkPayoutDestination(asCheckable(merged.payment_method), merged.participant_details, field);
   const protectedParams = await protectCardData(tx, deps, project.id, null, { ...merged, payment_details: undefined }, now);
-  const method = protectedParams.payment_method as Record<string, unknown>;
+  const destination = destinationFromParams(protectedParams.payment_method);
   const amount = merged.amount_details.amount;
   const currency = normalizeCurrency(merged.amount_details.currency);
   await openPayout(tx, deps, project, session, now, {
     amount,
     currency,
     fee: computeFee(amount, project.fees.payout),
-    rail: railOf(method),
-    paymentMethod: method,
+    rail: railOf(destination),
+    destination,
     customer: merged.customer ?? null,
     participantDetails: merged.participant_details ?? null,
     metadata: merged.metadata ?? null,
@@ -202,7 +203,7 @@ export async function startFpsVerification(
     currency: 'rub',
     fee: 0,
     rail: 'fps_verification',
-    paymentMethod: body.payment_method as Record<string, unknown>,
+    destination: destinationFromParams(body.payment_method),
     customer: null,
     participantDetails: body.participant_details,
     metadata: null,

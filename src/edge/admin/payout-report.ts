@@ -37,7 +37,7 @@ function csvCell(value: unknown): string {
 const decimal = (minor: number, currency: string) => formatMinorUnits(minor, currencyExponent(currency));
 
 function identity(p: Payout): string {
-  const m = maskedPaymentMethod(p.paymentMethod);
+  const m = maskedPaymentMethod(p.destination);
   if (m['type'] === 'card') {
     const c = m['card'] as { brand: string; last4: string };
     return `${c.brand} *${c.last4}`;

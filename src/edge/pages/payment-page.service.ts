@@ -1,5 +1,6 @@
 import type { Db } from '../../platform/db/database.js';
 import { listSessionPayments } from '../../domain/payments/payment.repo.js';
+import { cardOf } from '../../domain/payments/payment-source.js';
 import { startPayment, type PaymentDeps } from '../../domain/payments/payment.service.js';
 import { findProjectById } from '../../domain/projects/project.repo.js';
 import { lockSession, findSession } from '../../domain/sessions/session.repo.js';
@@ -51,8 +52,8 @@ export async function pageView(db: Db, token: string, now: Date): Promise<PageVi
   } as const;
   const payment = (await listSessionPayments(db, session.id)).at(-1);
   if (!payment) return { ...base, state: 'form' };
-  const card = payment.paymentDetails['card'] as { vault_card?: { brand: string; last4: string } } | undefined;
-  const masked = card?.vault_card ? { card: { brand: card.vault_card.brand, last4: card.vault_card.last4 } } : {};
+  const card = cardOf(payment.source);
+  const masked = card ? { card: { brand: card.brand, last4: card.last4 } } : {};
   const success = t.params['success_return_url'];
   const failure = t.params['failure_return_url'];
   switch (payment.stage) {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Db } from '../../platform/db/database.js';
 import { findPaymentByTdsId } from '../../domain/payments/payment.repo.js';
 import { answerChallenge, type PaymentDeps } from '../../domain/payments/payment.service.js';
-import { maskedPaymentDetails } from '../wire/payment.wire.js';
+import { cardOf } from '../../domain/payments/payment-source.js';
 import { findProjectById } from '../../domain/projects/project.repo.js';
 import { lockSession } from '../../domain/sessions/session.repo.js';
 import { currencyExponent } from '../../kernel/currencies.js';
@@ -25,7 +25,7 @@ export function threeDsRoutes(app: FastifyInstance, deps: PaymentDeps & { db: Db
   app.get<{ Params: { id: string } }>('/3ds/:id', { schema: { hide: true } }, async (req, reply) => {
     const payment = await load(req.params.id);
     const project = await findProjectById(deps.db, payment.projectId);
-    const card = maskedPaymentDetails(payment.paymentDetails, true)['card'] as { brand: string; last4: string } | undefined;
+    const card = cardOf(payment.source);
     const amount = formatAmount(payment.amount, payment.currency, currencyExponent(payment.currency));
     const open = payment.stage === 'awaiting_3ds';
     const body = `

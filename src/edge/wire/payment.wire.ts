@@ -1,6 +1,8 @@
 import { formatTimestamp } from '../../kernel/time.js';
 import { renderRecurrent } from '../../domain/tokens/token.service.js';
 import type { Payment } from '../../domain/payments/payment.repo.js';
+import type { PaymentSource } from '../../domain/payments/payment-source.js';
+import { assertNever } from '../../kernel/assert-never.js';
 import type { Refund } from '../../domain/refunds/refund.repo.js';
 import { renderRefund, renderRevenueSplit } from './refund.wire.js';
 import { paymentStatus } from '../../domain/payments/payment.status.js';
@@ -11,11 +13,15 @@ import { paymentStatus } from '../../domain/payments/payment.status.js';
  * as in the spec's examples (seed 004's immediate answer has no bin; action_required and
  * payment_finished do).
  */
-export function maskedPaymentDetails(details: Record<string, unknown>, withBin: boolean, withCardId = false): Record<string, unknown> {
-  const card = details['card'] as { type?: string; vault_card?: { last4: string; brand: string; bin: string; card_id: string } } | undefined;
-  if (details['type'] !== 'card' || !card?.vault_card) return { type: details['type'] };
-  const v = card.vault_card;
-  return { type: 'card', card: { last4: v.last4, brand: v.brand, ...(withBin ? { bin: v.bin } : {}), ...(withCardId ? { card_id: v.card_id } : {}) } };
+export function maskedPaymentDetails(source: PaymentSource, withBin: boolean, withCardId = false): Record<string, unknown> {
+  switch (source.type) {
+    case 'card': {
+      const v = source.card;
+      return { type: 'card', card: { last4: v.last4, brand: v.brand, ...(withBin ? { bin: v.bin } : {}), ...(withCardId ? { card_id: v.card_id } : {}) } };
+    }
+    default:
+      return assertNever(source.type, 'payment source');
+  }
 }
 
 export function renderPayment(p: Payment, refunds: readonly Refund[], options: { cardIdEnabled: boolean }): Record<string, unknown> {
@@ -26,7 +32,7 @@ export function renderPayment(p: Payment, refunds: readonly Refund[], options: {
   };
   if (p.finishedAt) wire['finished_at'] = formatTimestamp(p.finishedAt);
   if (p.customer !== null && p.customer !== undefined) wire['customer'] = p.customer;
-  wire['payment_details'] = maskedPaymentDetails(p.paymentDetails, p.cardChecked, options.cardIdEnabled);
+  wire['payment_details'] = maskedPaymentDetails(p.source, p.cardChecked, options.cardIdEnabled);
   wire['amount_details'] = { amount: p.amount, currency: p.currency };
   if (p.stage === 'succeeded') {
     const money = (amount: number) => ({ amount, currency: p.currency });

@@ -3,6 +3,8 @@ import type { Refund } from '../../domain/refunds/refund.repo.js';
 import type { ApiVersion } from '../../kernel/api-version.js';
 import { formatTimestamp } from '../../kernel/time.js';
 import type { Payout } from '../../domain/payouts/payout.repo.js';
+import type { PayoutDestination } from '../../domain/payouts/payout-destination.js';
+import { assertNever } from '../../kernel/assert-never.js';
 import { payoutStatus } from '../../domain/payouts/payout.status.js';
 
 /** v1 names the payout destination payment_method, v2 payout_details (v2 also takes the v1 name). */
@@ -11,13 +13,16 @@ export function payoutDestination(body: { payment_method?: unknown; payout_detai
 }
 
 /** A card destination shows only brand and last4; bank accounts, phones and wallets are echoed as given. */
-export function maskedPaymentMethod(method: Record<string, unknown>, withCardId = false): Record<string, unknown> {
-  const card = method['card'] as { type?: string; vault_card?: { last4: string; brand: string; card_id: string } } | undefined;
-  if (method['type'] === 'card' && card?.vault_card) {
-    const v = card.vault_card;
-    return { type: 'card', card: { last4: v.last4, brand: v.brand, ...(withCardId ? { card_id: v.card_id } : {}) } };
+export function maskedPaymentMethod(d: PayoutDestination, withCardId = false): Record<string, unknown> {
+  switch (d.type) {
+    case 'card':
+      return { type: 'card', card: { last4: d.card.last4, brand: d.card.brand, ...(withCardId ? { card_id: d.card.card_id } : {}) } };
+    case 'bank_account':
+    case 'wallet':
+      return { ...d.given };
+    default:
+      return assertNever(d, 'payout destination');
   }
-  return method;
 }
 
 /** A payout as the wire shows it (§6.3); v2 names the destination payout_details. */
@@ -25,7 +30,7 @@ export function renderPayout(p: Payout, refunds: readonly Refund[], version: Api
   const wire: Record<string, unknown> = { id: p.id, status: payoutStatus(p.stage), created_at: formatTimestamp(p.createdAt) };
   if (p.finishedAt) wire['finished_at'] = formatTimestamp(p.finishedAt);
   if (p.customer !== null && p.customer !== undefined) wire['customer'] = p.customer;
-  wire[version === 'v2' ? 'payout_details' : 'payment_method'] = maskedPaymentMethod(p.paymentMethod, options.cardIdEnabled);
+  wire[version === 'v2' ? 'payout_details' : 'payment_method'] = maskedPaymentMethod(p.destination, options.cardIdEnabled);
   if (p.amount > 0) wire['amount_details'] = { amount: p.amount, currency: p.currency };
   if (p.amount > 0 && (p.reserved || p.stage === 'succeeded')) {
     const money = (amount: number) => ({ amount, currency: p.currency });
