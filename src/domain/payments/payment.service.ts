@@ -6,9 +6,8 @@ import { computeFee } from '../ledger/fees.js';
 import { resolveRevenueSplit, splitRefund, type SplitItemInput } from '../ledger/revenue-split.js';
 import { openRefund, refundableOf } from '../refunds/refund.service.js';
 import { listSessionRefunds } from '../refunds/refund.repo.js';
-import type { ActionContext } from '../sessions/operation-kind.js';
+import type { ActionContext, ActionResult } from '../sessions/operation-kind.js';
 import type { SessionDeps } from '../sessions/session-deps.js';
-import type { SessionEventType } from '../sessions/session-events.js';
 import { settleSession, type SessionView } from '../sessions/session-view.js';
 import type { Session, SessionParams } from '../sessions/session.repo.js';
 import { assertTakesOperations, createSession } from '../sessions/session.service.js';
@@ -145,11 +144,11 @@ export async function initPayment(tx: Tx, deps: PaymentDeps, project: Project, g
 }
 
 /** session/confirm on a payment waiting in ready_to_confirm: it goes to the issuer. */
-export async function confirmPayment(c: ActionContext, payment: Payment): Promise<SessionEventType | undefined> {
-  await movePayment(c.tx, payment, 'authorizing', {}, c.now);
+export async function confirmPayment(c: ActionContext, payment: Payment): Promise<ActionResult<Payment>> {
+  const op = await movePayment(c.tx, payment, 'authorizing', {}, c.now);
   await cancelJob(c.tx, jobKey(payment.id, 'confirm_timeout'));
   await enqueueJob(c.tx, { kind: 'payment.authorize', payload: { paymentId: payment.id }, runAt: c.now, uniqueKey: jobKey(payment.id, 'authorize') }, c.now);
-  return undefined;
+  return { op };
 }
 
 /**
@@ -157,17 +156,17 @@ export async function confirmPayment(c: ActionContext, payment: Payment): Promis
  * partner hears payment_finished); a hold is released through the processor (voiding) and fails,
  * with payment_finished, when that is done.
  */
-export async function cancelPayment(c: ActionContext, payment: Payment): Promise<SessionEventType | undefined> {
+export async function cancelPayment(c: ActionContext, payment: Payment): Promise<ActionResult<Payment>> {
   if (payment.stage === 'awaiting_confirm') {
-    await movePayment(c.tx, payment, 'failed', { error: { code: 'cancelled_by_partner', description: 'the partner cancelled the payment (session/cancel)' } }, c.now);
+    const op = await movePayment(c.tx, payment, 'failed', { error: { code: 'cancelled_by_partner', description: 'the partner cancelled the payment (session/cancel)' } }, c.now);
     await cancelJob(c.tx, jobKey(payment.id, 'confirm_timeout'));
-    return 'payment_finished';
+    return { op, event: 'payment_finished' };
   }
   if (payment.stage === 'awaiting_capture') {
-    await movePayment(c.tx, payment, 'voiding', {}, c.now);
+    const op = await movePayment(c.tx, payment, 'voiding', {}, c.now);
     await cancelJob(c.tx, jobKey(payment.id, 'hold_expiry'));
     await enqueueJob(c.tx, { kind: 'payment.void', payload: { paymentId: payment.id, reason: 'cancelled_by_partner' }, runAt: c.now, uniqueKey: jobKey(payment.id, 'void') }, c.now);
-    return undefined;
+    return { op };
   }
   throw stateError(`session ${payment.sessionId} cannot be cancelled now: its ${describePayment(payment)}`);
 }
@@ -181,12 +180,12 @@ function checkAmount(given: Money | undefined, currency: string, limit: number, 
 }
 
 /** session/capture on a hold: takes it in full, or in part (the rest is released). */
-export async function capturePayment(c: ActionContext, payment: Payment, amount: Money | undefined): Promise<SessionEventType | undefined> {
+export async function capturePayment(c: ActionContext, payment: Payment, amount: Money | undefined): Promise<ActionResult<Payment>> {
   const captureAmount = checkAmount(amount, payment.currency, payment.amount, 'the amount on hold');
-  await movePayment(c.tx, payment, 'capturing', { captureAmount }, c.now);
+  const op = await movePayment(c.tx, payment, 'capturing', { captureAmount }, c.now);
   await cancelJob(c.tx, jobKey(payment.id, 'hold_expiry'));
   await enqueueJob(c.tx, { kind: 'payment.capture', payload: { paymentId: payment.id }, runAt: c.now, uniqueKey: jobKey(payment.id, 'capture') }, c.now);
-  return undefined;
+  return { op };
 }
 
 /**

@@ -3,9 +3,8 @@ import { cancelJob, enqueueJob } from '../../platform/jobs/job.repo.js';
 import { computeFee } from '../ledger/fees.js';
 import { book } from '../ledger/ledger.service.js';
 import type { Project } from '../projects/project.repo.js';
-import type { ActionContext } from '../sessions/operation-kind.js';
+import type { ActionContext, ActionResult } from '../sessions/operation-kind.js';
 import type { SessionDeps } from '../sessions/session-deps.js';
-import type { SessionEventType } from '../sessions/session-events.js';
 import { settleSession, type SessionView } from '../sessions/session-view.js';
 import type { Session, SessionParams } from '../sessions/session.repo.js';
 import { assertTakesOperations, createSession } from '../sessions/session.service.js';
@@ -156,20 +155,20 @@ export async function reserveAndSend(tx: Tx, deps: PayoutDeps, project: Project,
 }
 
 /** session/confirm on a payout waiting in ready_to_confirm: reserve and send, or fail for want of funds. */
-export async function confirmPayout(c: ActionContext, payout: Payout): Promise<SessionEventType | undefined> {
+export async function confirmPayout(c: ActionContext, payout: Payout): Promise<ActionResult<Payout>> {
   await cancelJob(c.tx, payoutJobKey(payout.id, 'confirm_timeout'));
-  const after = await reserveAndSend(c.tx, c.deps, c.project, payout, c.now);
-  return after.stage === 'failed' ? 'payment_finished' : undefined;
+  const op = await reserveAndSend(c.tx, c.deps, c.project, payout, c.now);
+  return { op, event: op.stage === 'failed' ? 'payment_finished' : undefined };
 }
 
 /** session/cancel on a payout waiting in ready_to_confirm: it fails, and the partner hears payment_finished. */
-export async function cancelPayout(c: ActionContext, payout: Payout): Promise<SessionEventType | undefined> {
+export async function cancelPayout(c: ActionContext, payout: Payout): Promise<ActionResult<Payout>> {
   if (payout.stage !== 'awaiting_confirm') {
     throw new ApiError('invalid_session_state', `session ${payout.sessionId} cannot be cancelled now: its payout ${payout.id} is ${payoutStatus(payout.stage)}`);
   }
-  await movePayout(c.tx, payout, 'failed', { error: { code: 'cancelled_by_partner', description: 'the partner cancelled the payout (session/cancel)' } }, c.now);
+  const op = await movePayout(c.tx, payout, 'failed', { error: { code: 'cancelled_by_partner', description: 'the partner cancelled the payout (session/cancel)' } }, c.now);
   await cancelJob(c.tx, payoutJobKey(payout.id, 'confirm_timeout'));
-  return 'payment_finished';
+  return { op, event: 'payment_finished' };
 }
 
 /**

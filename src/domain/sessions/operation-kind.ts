@@ -43,7 +43,8 @@ export interface OperationKind<Op = unknown> {
   /**
    * The partner's session-level actions, for an operation whose summary waits for them. Each runs in
    * the call's transaction with the session locked, moves only its own operation, and returns the
-   * webhook the move causes at once (if any); the caller settles the session once for all of them.
+   * operation as it now is with the webhook the move causes at once (if any); the caller settles the
+   * session once for all of them, from those returned operations.
    */
   readonly actions?: OperationActions<Op>;
 }
@@ -56,13 +57,20 @@ export interface ActionContext {
   readonly now: Date;
 }
 
+export interface ActionResult<Op> {
+  /** The operation after the action. */
+  readonly op: Op;
+  /** The webhook the action causes at once, if any. */
+  readonly event?: SessionEventType | undefined;
+}
+
 export interface OperationActions<Op> {
   /** session/confirm, for an operation that waits for `confirm`. */
-  confirm?(ctx: ActionContext, op: Op): Promise<SessionEventType | undefined>;
+  confirm?(ctx: ActionContext, op: Op): Promise<ActionResult<Op>>;
   /** session/cancel, for an operation that waits for the partner (confirm or capture). */
-  cancel?(ctx: ActionContext, op: Op): Promise<SessionEventType | undefined>;
+  cancel?(ctx: ActionContext, op: Op): Promise<ActionResult<Op>>;
   /** session/capture, for an operation that waits for `capture`; `amount` undefined takes it all. */
-  capture?(ctx: ActionContext, op: Op, amount: Money | undefined): Promise<SessionEventType | undefined>;
+  capture?(ctx: ActionContext, op: Op, amount: Money | undefined): Promise<ActionResult<Op>>;
 }
 
 /** One operation of a session as the aggregate holds it: the kind's own object and its summary. */

@@ -2,10 +2,10 @@ import { ApiError, invalidRequest } from '../../kernel/errors.js';
 import type { Money } from '../../kernel/money.js';
 import type { Tx } from '../../platform/db/database.js';
 import type { Project } from '../projects/project.repo.js';
-import type { ActionContext, OperationActions, SessionOperation } from './operation-kind.js';
+import type { ActionContext, ActionResult, OperationActions, SessionOperation } from './operation-kind.js';
 import type { SessionDeps } from './session-deps.js';
 import type { SessionEventType } from './session-events.js';
-import { loadSessionView, settleSession, type SessionView } from './session-view.js';
+import { loadSessionView, settleSession, settleView, type SessionView } from './session-view.js';
 import type { Session } from './session.repo.js';
 
 /**
@@ -43,7 +43,7 @@ async function act(
   project: Project,
   session: Session,
   action: Action,
-  run: (actions: OperationActions<unknown>, ctx: ActionContext, op: unknown) => Promise<SessionEventType | undefined> | undefined,
+  run: (actions: OperationActions<unknown>, ctx: ActionContext, op: unknown) => Promise<ActionResult<unknown>> | undefined,
   check?: (waiting: readonly SessionOperation[]) => void,
 ): Promise<SessionView | undefined> {
   const view = await loadSessionView(tx, deps.operations, session);
@@ -52,14 +52,17 @@ async function act(
   check?.(waiting);
   const ctx: ActionContext = { tx, deps, project, session, now: deps.clock.now() };
   const events: SessionEventType[] = [];
+  const after = new Map<SessionOperation, SessionOperation>();
   for (const o of waiting) {
     const actions = o.kind.actions as OperationActions<unknown> | undefined;
     const done = actions && run(actions, ctx, o.op);
     if (!done) throw new ApiError('invalid_session_state', `${o.kind.name} ${o.summary.id} cannot be ${action === 'capture' ? 'captured' : `${action}ed`}`);
-    const event = await done;
-    if (event) events.push(event);
+    const result = await done;
+    after.set(o, { kind: o.kind, op: result.op, summary: o.kind.summarize(result.op) });
+    if (result.event) events.push(result.event);
   }
-  const settled = await settleSession(tx, deps.operations, session, ctx.now);
+  // The actions returned their operations as they now are: the session settles from them, unread.
+  const settled = await settleView(tx, { session, operations: view.operations.map((o) => after.get(o) ?? o) }, ctx.now);
   for (const event of events) await deps.events.emit(tx, project, settled, event, ctx.now);
   return settled;
 }

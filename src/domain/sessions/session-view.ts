@@ -51,7 +51,12 @@ export function deriveNextAction(operations: readonly SessionOperation[]): NextA
  * check the move against the transition table, store it, and return the view to render.
  */
 export async function settleSession(tx: Tx, kinds: OperationKinds, session: Session, now: Date): Promise<SessionView> {
-  const view = await loadSessionView(tx, kinds, session);
+  return settleView(tx, await loadSessionView(tx, kinds, session), now);
+}
+
+/** settleSession for a caller that already holds every operation as it now is (no second read). */
+export async function settleView(tx: Tx, view: SessionView, now: Date): Promise<SessionView> {
+  const { session } = view;
   const status = deriveSessionStatus(view.operations, session.cancelledAt);
   if (status !== session.status) transition(SESSION_TRANSITIONS, session.status, status, `session ${session.id}`);
   const final = status === 'accepted' || status === 'cancelled';
