@@ -17,11 +17,6 @@ export function refundableOf(taken: number, parentId: string, refunds: readonly 
   return taken - sumAmounts(refunds.filter((r) => (r.paymentId === parentId || r.payoutId === parentId) && holdsRefundable(r.status)).map((r) => r.amount));
 }
 
-/** What the parent's refunds gave back so far (accepted only). */
-export function refundedOf(parentId: string, refunds: readonly Refund[]): number {
-  return sumAmounts(refunds.filter((r) => (r.paymentId === parentId || r.payoutId === parentId) && r.status === 'accepted').map((r) => r.amount));
-}
-
 export type NewRefund = Pick<Refund, 'id' | 'paymentId' | 'payoutId' | 'sessionId' | 'projectId' | 'amount' | 'currency' | 'metadata' | 'revenueSplit'> & {
   readonly status: 'in_progress' | 'accepted';
   readonly isChargeback?: boolean;

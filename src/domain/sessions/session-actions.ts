@@ -5,7 +5,7 @@ import type { Project } from '../projects/project.repo.js';
 import type { ActionContext, ActionResult, OperationActions, SessionOperation } from './operation-kind.js';
 import type { SessionDeps } from './session-deps.js';
 import type { SessionEventType } from './session-events.js';
-import { loadSessionView, settleSession, settleView, type SessionView } from './session-view.js';
+import { loadSessionView, settleView, type SessionView } from './session-view.js';
 import type { Session } from './session.repo.js';
 
 /**
@@ -32,9 +32,14 @@ function describeOperations(view: SessionView): string {
 }
 
 /** The refusal when nothing waits: `what` names the operations the session holds; `none` is said when it holds none. */
-async function refusal(tx: Tx, deps: SessionDeps, session: Session, what: string, none: string): Promise<ApiError> {
-  const view = await loadSessionView(tx, deps.operations, session);
-  return new ApiError('invalid_session_state', `session ${session.id} ${view.operations.length === 0 ? none : `${what}: ${describeOperations(view)}`}`);
+function refusal(view: SessionView, what: string, none: string): ApiError {
+  return new ApiError('invalid_session_state', `session ${view.session.id} ${view.operations.length === 0 ? none : `${what}: ${describeOperations(view)}`}`);
+}
+
+/** What `act` did: settled the session after acting, or found nothing waiting in the session as it is. */
+interface Acted {
+  readonly acted: boolean;
+  readonly view: SessionView;
 }
 
 async function act(
@@ -45,10 +50,10 @@ async function act(
   action: Action,
   run: (actions: OperationActions<unknown>, ctx: ActionContext, op: unknown) => Promise<ActionResult<unknown>> | undefined,
   check?: (waiting: readonly SessionOperation[]) => void,
-): Promise<SessionView | undefined> {
+): Promise<Acted> {
   const view = await loadSessionView(tx, deps.operations, session);
   const waiting = view.operations.filter(WAITS[action]);
-  if (waiting.length === 0) return undefined;
+  if (waiting.length === 0) return { acted: false, view };
   check?.(waiting);
   const ctx: ActionContext = { tx, deps, project, session, now: deps.clock.now() };
   const events: SessionEventType[] = [];
@@ -64,25 +69,25 @@ async function act(
   // The actions returned their operations as they now are: the session settles from them, unread.
   const settled = await settleView(tx, { session, operations: view.operations.map((o) => after.get(o) ?? o) }, ctx.now);
   for (const event of events) await deps.events.emit(tx, project, settled, event, ctx.now);
-  return settled;
+  return { acted: true, view: settled };
 }
 
 export async function confirmSession(tx: Tx, deps: SessionDeps, project: Project, session: Session): Promise<SessionView> {
-  const view = await act(tx, deps, project, session, 'confirm', (a, ctx, op) => a.confirm?.(ctx, op));
-  if (view) return view;
-  throw await refusal(tx, deps, session, 'is not waiting for confirmation', `has no operation waiting for confirmation (it is ${session.status})`);
+  const { acted, view } = await act(tx, deps, project, session, 'confirm', (a, ctx, op) => a.confirm?.(ctx, op));
+  if (acted) return view;
+  throw refusal(view, 'is not waiting for confirmation', `has no operation waiting for confirmation (it is ${session.status})`);
 }
 
 export async function cancelSession(tx: Tx, deps: SessionDeps, project: Project, session: Session): Promise<SessionView> {
-  const view = await act(tx, deps, project, session, 'cancel', (a, ctx, op) => a.cancel?.(ctx, op));
-  if (view) return view;
-  if (session.status !== 'created') throw await refusal(tx, deps, session, 'cannot be cancelled now', `cannot be cancelled: it is ${session.status}`);
+  const { acted, view } = await act(tx, deps, project, session, 'cancel', (a, ctx, op) => a.cancel?.(ctx, op));
+  if (acted) return view;
+  if (session.status !== 'created') throw refusal(view, 'cannot be cancelled now', `cannot be cancelled: it is ${session.status}`);
   const now = deps.clock.now();
-  return settleSession(tx, deps.operations, { ...session, cancelledAt: now }, now);
+  return settleView(tx, { ...view, session: { ...session, cancelledAt: now } }, now);
 }
 
 export async function captureSession(tx: Tx, deps: SessionDeps, project: Project, session: Session, amount: Money | undefined): Promise<SessionView> {
-  const view = await act(
+  const { acted, view } = await act(
     tx,
     deps,
     project,
@@ -95,6 +100,6 @@ export async function captureSession(tx: Tx, deps: SessionDeps, project: Project
       }
     },
   );
-  if (view) return view;
-  throw await refusal(tx, deps, session, 'is not waiting for capture', 'has no payment to capture');
+  if (acted) return view;
+  throw refusal(view, 'is not waiting for capture', 'has no payment to capture');
 }
