@@ -859,6 +859,8 @@ describe('a split payment booked per contractor', () => {
     ],
     ['an item with both percent and amount', [{ contractor_alias: 'supplier_a', percent: '10', amount: USD(1000) }], /^revenue_split_info\[0\] needs exactly one of percent, amount or remains: true$/],
     ['an item with none of the three', [{ contractor_alias: 'supplier_a' }], /^revenue_split_info\[0\] needs exactly one of percent, amount or remains: true$/],
+    ['a negative percent', [{ contractor_alias: 'supplier_a', percent: -5 }], /^revenue_split_info\[0\]\.percent must be a number above 0 and at most 100 with at most two decimals, like "12\.5"$/],
+    ['a percent with three decimals', [{ contractor_alias: 'supplier_a', percent: '33.333' }], /^revenue_split_info\[0\]\.percent must be a number above 0 and at most 100/],
     [
       'a repeated alias',
       [

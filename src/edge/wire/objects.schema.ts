@@ -117,7 +117,7 @@ export const RevenueSplitItem = Type.Object(
   {
     contractor_alias: Type.String({ minLength: 1, maxLength: 64, description: 'A contractor of the project (project setting contractors)' }),
     percent: Type.Optional(
-      Type.Union([Type.String({ maxLength: 16 }), Type.Number({ minimum: 0, maximum: 100 }), Type.Null()], { description: 'Share of the amount in percent, e.g. "12.5"' }),
+      Type.Union([Type.String(), Type.Number(), Type.Null()], { description: 'Share of the amount in percent, above 0 and at most 100, e.g. "12.5"' }),
     ),
     amount: Type.Optional(AmountDetails),
     remains: Type.Optional(Type.Union([Type.Boolean(), Type.Null()], { description: 'Takes what the other shares and the fee leave' })),
