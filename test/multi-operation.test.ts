@@ -944,6 +944,51 @@ describe('racing starts on one session, over real sockets', () => {
   });
 });
 
+describe('starts racing confirms on one session, over real sockets', () => {
+  test('a payout waiting for confirm, then 10 confirms and 10 start/payout at once: the waiting payout is reserved once, every new payout is there once', { timeout: 40_000 }, async () => {
+    const N = 10;
+    const amount = 500;
+    const walletBefore = (await accounts(h, 'demo'))['wallet usd']!;
+    const init = await ok(h, 'session/init/payout', payoutBody('v1', dest.card(), USD(amount)));
+    const sid: string = init.session.id;
+    const first: string = init.session['payments'][0].id;
+    await hook(rx, sid, 1, 'ready_to_confirm');
+    const call = async (method: string, body: Json): Promise<HttpReply & { json: Json }> => {
+      const res = await postSigned(baseUrl, method, body, { key: h.demoKey });
+      return { ...res, json: JSON.parse(res.body) };
+    };
+    const replies = await Promise.all(
+      Array.from({ length: 2 * N }, (_, i) =>
+        i % 2 === 0 ? call('session/confirm', { session_id: sid }) : call('session/start/payout', { session_id: sid, ...payoutBody('v1', dest.card(), USD(amount)) }),
+      ),
+    );
+    const confirms = replies.filter((_, i) => i % 2 === 0);
+    const starts = replies.filter((_, i) => i % 2 === 1);
+    assert.deepEqual(starts.map((r) => r.status), Array(N).fill(200), 'every start is taken, whatever the confirms do');
+    // The first confirm to get the lock confirms the waiting payout; later ones find nothing waiting
+    // (new payouts are still being checked) and are refused, naming what the session holds.
+    const taken = confirms.filter((r) => r.status === 200);
+    assert.ok(taken.length >= 1, confirms.map((r) => r.body).join('\n'));
+    for (const r of confirms.filter((x) => x.status !== 200)) {
+      assert.equal(r.status, 409, r.body);
+      assert.match(r.json.error.description, new RegExp(`^session ${sid} is not waiting for confirmation: its payout ${first} is (in_progress|succeeded)`));
+    }
+    const db = h.runtime.database.db;
+    const rows = await db.selectFrom('payouts').select('id').where('session_id', '=', sid).execute();
+    assert.equal(rows.length, N + 1, 'the first payout and ten new ones, none lost, none doubled');
+    const reserves = await db.selectFrom('ledger_entries').select('reference').where('kind', '=', 'payout_reserve').where('reference', '=', first).execute();
+    assert.equal(reserves.length, 1, 'the waiting payout is reserved exactly once');
+    // A new payout whose check finished while confirms were still arriving was confirmed by one of
+    // them; the rest wait: once none is still being checked, one confirm takes those that wait.
+    const settled = await until(h, sid, (s) => (s['payments'] as Json[]).every((p) => p['status'] === 'pending' || p['status'] === 'succeeded'), { timeoutMs: 20_000 });
+    if ((settled['payments'] as Json[]).some((p) => p['status'] === 'pending')) await ok(h, 'session/confirm', { session_id: sid });
+    const done = await until(h, sid, (s) => s['status'] === 'accepted');
+    assert.ok((done['payments'] as Json[]).every((p) => p['status'] === 'succeeded'), JSON.stringify(done));
+    assert.equal((await accounts(h, 'demo'))['wallet usd'], walletBefore - (N + 1) * (amount + payoutFee(amount)));
+    await assertLedgerInvariants(h, 'starts racing confirms');
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // 7. A cancelled session; capture with two holds
 // ---------------------------------------------------------------------------------------------
