@@ -81,21 +81,28 @@ export async function lockProjectByName(tx: Tx, name: string): Promise<Project |
   return row && toProject(row);
 }
 
+/** A project's settings as its columns: the one mapping both insert and update use. */
+function settingsColumns(settings: ProjectSettings) {
+  return {
+    webhook_url: settings.webhookUrl,
+    auto_confirm: settings.autoConfirm,
+    allow_partial_refunds: settings.allowPartialRefunds,
+    api_version: settings.apiVersion,
+    webhook_max_attempts: settings.webhookMaxAttempts,
+    webhook_max_age_seconds: settings.webhookMaxAgeSeconds,
+    hold_period_seconds: settings.holdPeriodSeconds,
+    fees: JSON.stringify(settings.fees),
+    card_id_enabled: settings.cardIdEnabled,
+    contractors: JSON.stringify(settings.contractors),
+  };
+}
+
 export async function insertProject(tx: Tx, name: string, settings: ProjectSettings, now: Date): Promise<Project | undefined> {
   const row = await tx
     .insertInto('projects')
     .values({
       name,
-      webhook_url: settings.webhookUrl,
-      auto_confirm: settings.autoConfirm,
-      allow_partial_refunds: settings.allowPartialRefunds,
-      api_version: settings.apiVersion,
-      webhook_max_attempts: settings.webhookMaxAttempts,
-      webhook_max_age_seconds: settings.webhookMaxAgeSeconds,
-      hold_period_seconds: settings.holdPeriodSeconds,
-      fees: JSON.stringify(settings.fees),
-      card_id_enabled: settings.cardIdEnabled,
-      contractors: JSON.stringify(settings.contractors),
+      ...settingsColumns(settings),
       created_at: now,
       updated_at: now,
     })
@@ -109,16 +116,7 @@ export async function updateProjectSettings(tx: Tx, id: string, settings: Projec
   const row = await tx
     .updateTable('projects')
     .set({
-      webhook_url: settings.webhookUrl,
-      auto_confirm: settings.autoConfirm,
-      allow_partial_refunds: settings.allowPartialRefunds,
-      api_version: settings.apiVersion,
-      webhook_max_attempts: settings.webhookMaxAttempts,
-      webhook_max_age_seconds: settings.webhookMaxAgeSeconds,
-      hold_period_seconds: settings.holdPeriodSeconds,
-      fees: JSON.stringify(settings.fees),
-      card_id_enabled: settings.cardIdEnabled,
-      contractors: JSON.stringify(settings.contractors),
+      ...settingsColumns(settings),
       updated_at: now,
     })
     .where('id', '=', id)
