@@ -10,18 +10,6 @@ export interface Money {
   readonly currency: string;
 }
 
-export const money = (amount: number, currency: string): Money => {
-  if (!Number.isSafeInteger(amount)) throw new Error(`money amount must be a safe integer, got ${amount}`);
-  return { amount, currency };
-};
-
-function same(a: Money, b: Money): void {
-  if (a.currency !== b.currency) throw new Error(`cannot mix ${a.currency} and ${b.currency}`);
-}
-
-export const addMoney = (a: Money, b: Money): Money => (same(a, b), money(a.amount + b.amount, a.currency));
-export const subtractMoney = (a: Money, b: Money): Money => (same(a, b), money(a.amount - b.amount, a.currency));
-
 /** The sum of integer amounts (all in the currency the caller holds them in). */
 export const sumAmounts = (amounts: Iterable<number>): number => {
   let total = 0;

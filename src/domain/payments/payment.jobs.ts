@@ -19,33 +19,27 @@ import { CONFIRM_TIMEOUT_MS, THREE_DS_TIMEOUT_MS, jobKey, movePayment, newTdsId,
 import { cardOf, withoutSecurityCode as stripSecurityCode } from './payment-source.js';
 import type { PaymentStage } from './payment.status.js';
 
-declare module '../../platform/jobs/job-kinds.js' {
-  interface JobPayloads {
-    'payment.precheck': { paymentId: string };
-    'payment.authorize': { paymentId: string };
-    'payment.complete_3ds': { paymentId: string };
-    'payment.capture': { paymentId: string };
-    'payment.void': { paymentId: string; reason: 'cancelled_by_partner' | 'capture_timeout' };
-    'payment.confirm_timeout': { paymentId: string };
-    'payment.3ds_timeout': { paymentId: string };
-    'payment.hold_expiry': { paymentId: string };
-    /** afterMs: how long after the capture the issuer takes the money back (test card 0259). */
-    'payment.chargeback': { paymentId: string; afterMs?: number };
-    'refund.process': { refundId: string };
-  }
+/** The payment jobs and their payloads: declared once, registered in the job registry below. */
+interface PaymentJobPayloads {
+  'payment.precheck': { paymentId: string };
+  'payment.authorize': { paymentId: string };
+  'payment.complete_3ds': { paymentId: string };
+  'payment.capture': { paymentId: string };
+  'payment.void': { paymentId: string; reason: 'cancelled_by_partner' | 'capture_timeout' };
+  'payment.confirm_timeout': { paymentId: string };
+  'payment.3ds_timeout': { paymentId: string };
+  'payment.hold_expiry': { paymentId: string };
+  /** afterMs: how long after the capture the issuer takes the money back (test card 0259). */
+  'payment.chargeback': { paymentId: string; afterMs?: number };
+  'refund.process': { refundId: string };
 }
 
-export type PaymentJobKind =
-  | 'payment.precheck'
-  | 'payment.authorize'
-  | 'payment.complete_3ds'
-  | 'payment.capture'
-  | 'payment.void'
-  | 'payment.confirm_timeout'
-  | 'payment.3ds_timeout'
-  | 'payment.hold_expiry'
-  | 'payment.chargeback'
-  | 'refund.process';
+declare module '../../platform/jobs/job-kinds.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface JobPayloads extends PaymentJobPayloads {}
+}
+
+export type PaymentJobKind = keyof PaymentJobPayloads;
 
 /**
  * The processor-facing half of card acquiring, as jobs. Each job reads the payment, calls the

@@ -15,19 +15,23 @@ import { RAIL_SPECS } from './rails.js';
 import { PAYOUT_CONFIRM_TIMEOUT_MS, movePayout, payoutJobKey, reserveAndSend, type PayoutDeps } from './payout.service.js';
 import type { PayoutStage } from './payout.status.js';
 
-declare module '../../platform/jobs/job-kinds.js' {
-  interface JobPayloads {
-    'payout.check': { payoutId: string };
-    'payout.send': { payoutId: string };
-    /** The rail accepted: the money arrives when this runs (the rail's settle delay). */
-    'payout.settle': { payoutId: string; reference: string; returnAfterMs: number | null };
-    'payout.reconcile': { payoutId: string };
-    'payout.return': { payoutId: string };
-    'payout.confirm_timeout': { payoutId: string };
-  }
+/** The payout jobs and their payloads: declared once, registered in the job registry below. */
+interface PayoutJobPayloads {
+  'payout.check': { payoutId: string };
+  'payout.send': { payoutId: string };
+  /** The rail accepted: the money arrives when this runs (the rail's settle delay). */
+  'payout.settle': { payoutId: string; reference: string; returnAfterMs: number | null };
+  'payout.reconcile': { payoutId: string };
+  'payout.return': { payoutId: string };
+  'payout.confirm_timeout': { payoutId: string };
 }
 
-export type PayoutJobKind = 'payout.check' | 'payout.send' | 'payout.settle' | 'payout.reconcile' | 'payout.return' | 'payout.confirm_timeout';
+declare module '../../platform/jobs/job-kinds.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface JobPayloads extends PayoutJobPayloads {}
+}
+
+export type PayoutJobKind = keyof PayoutJobPayloads;
 
 /**
  * The rail-facing half of payouts, as jobs: read, call the rail outside any transaction (idempotent by

@@ -82,8 +82,3 @@ export interface SessionOperation {
 
 /** The kinds a server knows, in the order their operations are listed. */
 export type OperationKinds = readonly OperationKind[];
-
-/** The operations of one kind in a list of session operations, typed by the kind that made them. */
-export function operationsOf<Op>(operations: readonly SessionOperation[], kind: OperationKind<Op>): Op[] {
-  return operations.filter((o) => o.kind === (kind as OperationKind)).map((o) => o.op as Op);
-}

@@ -1,6 +1,6 @@
 import type { Queryable, Tx } from '../../platform/db/database.js';
 import { transition } from '../../kernel/state-machine.js';
-import { operationsOf, type OperationKind, type OperationKinds, type SessionOperation } from './operation-kind.js';
+import type { OperationKind, OperationKinds, SessionOperation } from './operation-kind.js';
 import { updateSessionState, type Session } from './session.repo.js';
 import { SESSION_TRANSITIONS, type NextAction, type SessionStatus } from './session.status.js';
 
@@ -12,7 +12,8 @@ export interface SessionView {
 }
 
 /** The operations of one kind in a session view. */
-export const viewOperations = <Op>(view: SessionView, kind: OperationKind<Op>): Op[] => operationsOf(view.operations, kind);
+export const viewOperations = <Op>(view: SessionView, kind: OperationKind<Op>): Op[] =>
+  view.operations.filter((o) => o.kind === (kind as OperationKind)).map((o) => o.op as Op);
 
 export async function loadSessionView(db: Queryable, kinds: OperationKinds, session: Session): Promise<SessionView> {
   const operations: SessionOperation[] = [];
