@@ -8,6 +8,7 @@ import type { Config } from './platform/config/config.js';
 import { openDatabase, type DatabaseHandle } from './platform/db/database.js';
 import { migrate } from './platform/db/migrate.js';
 import { syncClock } from './platform/clock/clock.service.js';
+import { releaseAllLeases } from './platform/leases/lease.repo.js';
 import { housekeepingJobs, scheduleHousekeeping } from './platform/jobs/housekeeping.js';
 import type { JobHandler } from './platform/jobs/job-runner.js';
 import { handlerEntries, type JobHandlers } from './platform/jobs/job-kinds.js';
@@ -83,6 +84,8 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     const { db } = database;
     const applied = await migrate(db);
     if (applied.length) logger.info({ applied }, 'migrations applied');
+    // PGlite is this process's alone (the data-dir lock): any lease in it is a dead process's.
+    if (database.kind === 'pglite') await releaseAllLeases(db);
     const keyring = await loadKeyring(db, resolveMasterKey(config), clock.now());
     const serverKey = await loadServerKey(db, keyring, newId, clock.now());
     fs.writeFileSync(path.join(config.dataDir, 'payrail.public.pem'), serverKey.publicKeyPem);

@@ -106,7 +106,8 @@ after(async () => {
 /**
  * After the SIGKILL, before the restart: the dead server's leases and claims are expired.
  *
- * Jobs are leased for 300 s and webhook deliveries for 60 s (on the database's clock), and an
+ * Jobs and webhook deliveries are leased for 60 s (on the database's clock; a restarted PGlite
+ * server releases them at once, and on PostgreSQL they lapse 20 s after the last heartbeat), and an
  * idempotency key claimed by a request that never committed counts as in flight for 60 s (on the
  * sandbox clock). Waiting those out is what a real restart does; here they are expired at once, by
  * setting each lease to end now and moving the stale claims' claim time back by two minutes. No

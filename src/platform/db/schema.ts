@@ -133,6 +133,12 @@ export interface JobsTable {
   created_at: Timestamp;
 }
 
+export interface WorkersTable {
+  id: string;
+  started_at: Timestamp;
+  heartbeat_at: Timestamp;
+}
+
 export interface SandboxClockTable {
   singleton: boolean;
   offset_ms: BigIntId;
@@ -280,6 +286,7 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   jobs: JobsTable;
   sandbox_clock: SandboxClockTable;
+  workers: WorkersTable;
   payments: PaymentsTable;
   refunds: RefundsTable;
   sandbox_processor_ops: SandboxProcessorOpsTable;

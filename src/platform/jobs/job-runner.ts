@@ -1,6 +1,7 @@
 import type { Db } from '../db/database.js';
 import type { Clock } from '../../kernel/clock.js';
 import { WakeableSleep } from '../../kernel/wakeable-sleep.js';
+import { LEASE_SECONDS } from '../leases/lease.repo.js';
 import { claimDueJobs, completeJob, failJob, type Job } from './job.repo.js';
 
 /** A job handler does its work and returns; throwing schedules a retry. It receives the job's payload. */
@@ -65,16 +66,20 @@ export class JobRunner {
   }
 
   /**
-   * Runs a claimed batch concurrently: jobs of different sessions are independent, and jobs of one
-   * session serialise on its row lock inside their handlers. Returns how many ran.
+   * Claims a batch and runs it concurrently: jobs of different sessions are independent, and jobs of
+   * one session serialise on its row lock inside their handlers. The batch is registered before its
+   * claim is sent, so a drain that starts while the claim is in flight waits for it (the claim's
+   * SKIP LOCKED would otherwise hide those jobs from the drain). Returns how many ran.
    */
-  async #runBatch(): Promise<number> {
-    const jobs = await claimDueJobs(this.#deps.db, this.#id, this.#deps.clock.now(), 16, 300);
-    const batch = Promise.all(jobs.map((job) => this.#runOne(job)));
+  #runBatch(): Promise<number> {
+    const batch = (async () => {
+      const jobs = await claimDueJobs(this.#deps.db, this.#id, this.#deps.clock.now(), 16, LEASE_SECONDS);
+      await Promise.all(jobs.map((job) => this.#runOne(job)));
+      if (jobs.length > 0) this.#deps.afterRun?.();
+      return jobs.length;
+    })();
     this.#batches.add(batch);
-    await batch.finally(() => this.#batches.delete(batch));
-    if (jobs.length > 0) this.#deps.afterRun?.();
-    return jobs.length;
+    return batch.finally(() => this.#batches.delete(batch));
   }
 
   async #runOne(job: Job): Promise<void> {

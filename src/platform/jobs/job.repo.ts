@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Queryable, Tx } from '../db/database.js';
+import { leaseHeld } from '../leases/lease.repo.js';
 import type { JobKind, JobPayloads } from './job-kinds.js';
 
 export interface NewJob<K extends JobKind = JobKind> {
@@ -42,13 +43,16 @@ export async function cancelJob(tx: Tx, uniqueKey: string): Promise<void> {
   await tx.deleteFrom('jobs').where('unique_key', '=', uniqueKey).execute();
 }
 
-/** Claims due jobs, oldest run_at first, with FOR UPDATE SKIP LOCKED and a lease on the database's clock. */
+/**
+ * Claims due jobs, oldest run_at first, with FOR UPDATE SKIP LOCKED and a lease on the database's
+ * clock. A job whose lease ran out, or whose holder stopped beating, is claimable again.
+ */
 export async function claimDueJobs(db: Queryable, worker: string, now: Date, limit: number, leaseSeconds: number): Promise<Job[]> {
   const res = await sql<{ id: string; kind: string; payload: unknown; run_at: Date; attempts: number; max_attempts: number; unique_key: string | null }>`
     WITH due AS (
       SELECT id FROM jobs
       WHERE run_at <= ${now} AND attempts < max_attempts
-        AND (locked_until IS NULL OR locked_until < clock_timestamp())
+        AND NOT ${leaseHeld('jobs')}
       ORDER BY run_at, id
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED
@@ -77,12 +81,14 @@ export async function failJob(db: Queryable, worker: string, id: string, error: 
     WHERE id = ${id} AND locked_by = ${worker}`.execute(db);
 }
 
-export async function nextJobDueAfter(db: Queryable, now: Date): Promise<Date | undefined> {
-  const row = await db
+/** The earliest job due strictly after `now`, leaving out `exceptKinds` (periodic upkeep the clock need not stop for). */
+export async function nextJobDueAfter(db: Queryable, now: Date, exceptKinds: readonly string[] = []): Promise<Date | undefined> {
+  let q = db
     .selectFrom('jobs')
     .select((eb) => eb.fn.min('run_at').as('at'))
     .where('run_at', '>', now)
-    .whereRef('attempts', '<', 'max_attempts')
-    .executeTakeFirst();
+    .whereRef('attempts', '<', 'max_attempts');
+  if (exceptKinds.length > 0) q = q.where('kind', 'not in', exceptKinds);
+  const row = await q.executeTakeFirst();
   return row?.at ? new Date(row.at as unknown as string | Date) : undefined;
 }

@@ -3,6 +3,7 @@ import type { Db } from '../db/database.js';
 import type { ServerKey } from '../keys/server-key.js';
 import type { Clock } from '../../kernel/clock.js';
 import { WakeableSleep } from '../../kernel/wakeable-sleep.js';
+import { LEASE_SECONDS } from '../leases/lease.repo.js';
 import { attemptDelivery, createDeliveryAgent, signAsync } from './deliver.js';
 import { claimDueWebhooks, recordAttempts, releaseLeases, type AttemptRecord, type ClaimedWebhook } from './webhook.repo.js';
 import { afterAttempt, nextAttemptAt } from './webhook.status.js';
@@ -37,6 +38,8 @@ export class DeliveryWorker {
   readonly #leaseSeconds: number;
   readonly #agent: Agent;
   readonly #inFlight = new Map<string, Promise<void>>();
+  /** Claims sent and not yet answered: what they return is about to be in flight. */
+  readonly #claims = new Set<Promise<unknown>>();
   #pending: { record: AttemptRecord; done: () => void }[] = [];
   #flushScheduled = false;
   readonly #pause = new WakeableSleep();
@@ -48,7 +51,7 @@ export class DeliveryWorker {
     this.#id = opts.workerId;
     this.#maxInFlight = opts.maxInFlight ?? 128;
     this.#pollMs = opts.pollMs ?? 200;
-    this.#leaseSeconds = opts.leaseSeconds ?? 60;
+    this.#leaseSeconds = opts.leaseSeconds ?? LEASE_SECONDS;
     this.#agent = createDeliveryAgent(deps.allowPrivate);
   }
 
@@ -78,12 +81,20 @@ export class DeliveryWorker {
     for (;;) {
       const batch = await this.#claim(this.#maxInFlight);
       total += batch.length;
-      await Promise.allSettled(this.#inFlight.values());
-      if (batch.length === 0 && this.#inFlight.size === 0) return total;
+      // A claim of the background loop still in flight may hold rows this claim skipped: wait for it too.
+      await Promise.allSettled([...this.#claims, ...this.#inFlight.values()]);
+      if (batch.length === 0 && this.#inFlight.size === 0 && this.#claims.size === 0) return total;
     }
   }
 
-  async #claim(room: number): Promise<ClaimedWebhook[]> {
+  /** Claims into free slots and starts each attempt; registered until the attempts are in flight. */
+  #claim(room: number): Promise<ClaimedWebhook[]> {
+    const claim = this.#claimAndStart(room);
+    this.#claims.add(claim);
+    return claim.finally(() => this.#claims.delete(claim));
+  }
+
+  async #claimAndStart(room: number): Promise<ClaimedWebhook[]> {
     const free = Math.min(room, this.#maxInFlight - this.#inFlight.size);
     if (free <= 0) return [];
     const batch = await claimDueWebhooks(this.#deps.db, this.#id, this.#deps.clock.now(), free, this.#leaseSeconds);

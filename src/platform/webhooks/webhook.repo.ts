@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Queryable, Tx } from '../db/database.js';
 import type { WebhookState, WebhookType } from '../db/schema.js';
+import { leaseHeld } from '../leases/lease.repo.js';
 
 export interface NewWebhook {
   readonly id: string;
@@ -63,7 +64,7 @@ export async function claimDueWebhooks(db: Queryable, worker: string, now: Date,
     WITH due AS (
       SELECT w.id FROM webhooks w
       WHERE w.state = 'pending' AND w.next_attempt_at <= ${now}
-        AND (w.locked_until IS NULL OR w.locked_until < clock_timestamp())
+        AND NOT ${leaseHeld('w')}
         AND NOT EXISTS (
           SELECT 1 FROM webhooks e WHERE e.session_id = w.session_id AND e.seq < w.seq AND e.state = 'pending')
       ORDER BY w.next_attempt_at, w.seq

@@ -2,7 +2,10 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Db } from '../db/database.js';
 import { JobRunner, type JobHandler } from '../jobs/job-runner.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HOUSEKEEPING_KINDS } from '../jobs/housekeeping.js';
 import { nextJobDueAfter } from '../jobs/job.repo.js';
+import { dueWorkHeld, heartbeat, HEARTBEAT_MS, retire } from '../leases/lease.repo.js';
 import type { ServerKey } from '../keys/server-key.js';
 import type { Clock } from '../../kernel/clock.js';
 import { DeliveryWorker } from '../webhooks/delivery-worker.js';
@@ -27,9 +30,12 @@ export interface Worker {
   stop(): Promise<void>;
   /** Wake up now: something was just committed. */
   nudge(): void;
-  /** Run everything due at the current clock time, until nothing is left. */
+  /**
+   * Run everything due at the current clock time, until nothing is left: also waits for due work
+   * that other workers (or this one's background loop) hold under a live lease.
+   */
   drain(): Promise<number>;
-  /** The earliest webhook attempt or job strictly after `now`. */
+  /** The earliest webhook attempt or job strictly after `now`, periodic upkeep left out. */
   nextDueAfter(now: Date): Promise<Date | undefined>;
 }
 
@@ -41,30 +47,58 @@ export function createWorker(deps: WorkerDeps, opts: { maxInFlight?: number; pol
   );
   // A job that ran may have queued webhooks: deliver them now rather than at the next poll.
   const jobs = new JobRunner({ db: deps.db, clock: deps.clock, handlers: deps.jobHandlers, log: deps.log, afterRun: () => deliveries.nudge() }, { workerId: id });
+  // The heartbeat makes this worker's leases count (platform/leases); it starts before the first claim.
+  let beating: Promise<void> | undefined;
+  let beatTimer: NodeJS.Timeout | undefined;
+  const beat = () =>
+    heartbeat(deps.db, id).catch((err: unknown) => deps.log.warn({ err }, 'worker heartbeat failed; its leases lapse if this goes on'));
+  const register = (): Promise<void> => {
+    if (!beating) {
+      beating = beat();
+      beatTimer = setInterval(() => void beat(), HEARTBEAT_MS);
+      beatTimer.unref();
+    }
+    return beating;
+  };
+  let started = false;
   return {
     id,
     start() {
-      deliveries.start();
-      jobs.start();
+      started = true;
+      void register().then(() => {
+        if (!started) return;
+        deliveries.start();
+        jobs.start();
+      });
     },
     async stop() {
+      started = false;
       await Promise.all([deliveries.stop(), jobs.stop()]);
+      if (!beating) return;
+      clearInterval(beatTimer);
+      await beating;
+      beating = undefined;
+      await retire(deps.db, id).catch((err: unknown) => deps.log.warn({ err }, 'worker could not sign off; its row lapses'));
     },
     nudge() {
       deliveries.nudge();
       jobs.nudge();
     },
     async drain() {
+      await register();
       let total = 0;
-      // Jobs may queue webhooks and vice versa: repeat until a full pass finds nothing.
+      // Jobs may queue webhooks and vice versa: repeat until a full pass finds nothing, and nothing
+      // due is still running anywhere (its outcome may make more work due now).
       for (;;) {
         const ran = (await jobs.drain()) + (await deliveries.drain());
-        if (ran === 0) return total;
         total += ran;
+        if (ran > 0) continue;
+        if (!(await dueWorkHeld(deps.db, deps.clock.now()))) return total;
+        await sleep(20);
       }
     },
     async nextDueAfter(now) {
-      const [w, j] = await Promise.all([nextWebhookDueAfter(deps.db, now), nextJobDueAfter(deps.db, now)]);
+      const [w, j] = await Promise.all([nextWebhookDueAfter(deps.db, now), nextJobDueAfter(deps.db, now, HOUSEKEEPING_KINDS)]);
       if (!w) return j;
       if (!j) return w;
       return w < j ? w : j;
