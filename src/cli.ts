@@ -184,7 +184,24 @@ async function clock(config: Config, args: string[]): Promise<number> {
     throw new UsageError((err as Error).message);
   }
   if (ms < 1000) throw new UsageError('advance the clock by at least 1s');
-  return printResponse(await adminRequest(config, 'POST', '/clock/advance', { seconds: Math.floor(ms / 1000) }));
+  // A long advance plays out a lot of work: show where it is, once a second, until it answers.
+  const answer = adminRequest(config, 'POST', '/clock/advance', { seconds: Math.floor(ms / 1000) });
+  let done = false;
+  const watch = (async () => {
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 1000).unref());
+      if (done) return;
+      const res = await adminRequest(config, 'GET', '/clock').catch(() => undefined);
+      const p = res?.ok ? ((await res.json()) as { clock?: { advancing?: { now: string; to: string; steps: number; ran: number } } }).clock?.advancing : undefined;
+      if (p && !done) process.stderr.write(`advancing: clock at ${p.now} (to ${p.to}), ${p.steps} stops, ${p.ran} runs\n`);
+    }
+  })();
+  try {
+    return printResponse(await answer);
+  } finally {
+    done = true;
+    void watch;
+  }
 }
 
 async function webhooks(config: Config, args: string[]): Promise<number> {
