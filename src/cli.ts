@@ -1,4 +1,4 @@
-import { createPrivateKey, randomBytes, sign } from 'node:crypto';
+import { createPrivateKey, randomBytes, randomUUID, sign } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -34,7 +34,8 @@ const USAGE = `usage: payrail <command>
   webhooks resend <webhook id> | webhooks resend --from <iso> --to <iso> [--project p]
   webhooks tail                        print delivery attempts as they happen (Ctrl-C to stop)
   trigger <webhook type> [--session <id>] [--project demo]   (sandbox) queue a webhook for a session
-  wallet topup <project> <amount in minor units> <currency>   prefund a project's payout wallet
+  wallet topup <project> <amount in minor units> <currency> [--reference R]
+                                        prefund a project's payout wallet (a reference is booked once)
   wallet show <project>                 wallet balances and every ledger account of the project
   ledger trial-balance                  every currency must sum to zero
   report payouts --from <iso> --to <iso> [--project demo]     the daily payouts report as CSV
@@ -106,12 +107,33 @@ function adminToken(config: Config): string {
   return fs.readFileSync(file, 'utf8').trim();
 }
 
-async function adminRequest(config: Config, method: string, urlPath: string, body?: unknown, base?: string): Promise<Response> {
-  return fetch(`${baseUrl(config, base)}/admin${urlPath}`, {
+/**
+ * Every mutating admin call carries an idempotency key (a new one per command, or --idempotency-key),
+ * and is retried with that key when the connection fails: a retry replays the first answer instead of
+ * doing the work twice.
+ */
+async function adminRequest(config: Config, method: string, urlPath: string, body?: unknown, base?: string, idempotencyKey?: string): Promise<Response> {
+  const mutating = method !== 'GET';
+  const key = mutating ? (idempotencyKey ?? `cli-${randomUUID()}`) : undefined;
+  const init = {
     method,
-    headers: { authorization: `Bearer ${adminToken(config)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${adminToken(config)}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(key ? { 'x-partner-idempotency-key': key } : {}),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  };
+  const url = `${baseUrl(config, base)}/admin${urlPath}`;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url, init);
+    } catch (err) {
+      if (!mutating || attempt >= 3) throw err;
+      process.stderr.write(`payrail: ${method} ${urlPath} failed (${(err as Error).message}); retrying with the same idempotency key\n`);
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
 }
 
 function boolFlag(value: string | undefined, name: string): boolean | undefined {
@@ -251,13 +273,19 @@ async function trigger(config: Config, args: string[]): Promise<number> {
 }
 
 async function wallet(config: Config, args: string[]): Promise<number> {
-  const [sub, name, amount, currency] = args;
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { reference: { type: 'string' }, 'idempotency-key': { type: 'string' } },
+  });
+  const [sub, name, amount, currency] = positionals;
   if (sub === 'show' && name) return printResponse(await adminRequest(config, 'GET', `/projects/${encodeURIComponent(name)}/wallet`));
   if (sub === 'topup' && name && amount && currency) {
     if (!/^\d+$/.test(amount)) throw new UsageError('the amount is a whole number of minor units (10000 = 100.00)');
-    return printResponse(await adminRequest(config, 'POST', `/projects/${encodeURIComponent(name)}/wallet/topup`, { amount: Number(amount), currency }));
+    const body = { amount: Number(amount), currency, ...(values.reference ? { reference: values.reference } : {}) };
+    return printResponse(await adminRequest(config, 'POST', `/projects/${encodeURIComponent(name)}/wallet/topup`, body, undefined, values['idempotency-key']));
   }
-  throw new UsageError('usage: payrail wallet topup <project> <amount> <currency> | payrail wallet show <project>');
+  throw new UsageError('usage: payrail wallet topup <project> <amount> <currency> [--reference R] [--idempotency-key K] | payrail wallet show <project>');
 }
 
 async function report(config: Config, args: string[]): Promise<number> {

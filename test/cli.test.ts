@@ -248,6 +248,46 @@ describe('payrail project', () => {
   });
 });
 
+describe('payrail wallet topup', () => {
+  test('a reference is booked once: the second run says already_booked and the wallet is credited once', async () => {
+    const run = () => cli(['wallet', 'topup', 'demo', '700', 'usd', '--reference', 'cli-ref-1'], server.port);
+    const first = await run();
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(JSON.parse(first.stdout).already_booked, false);
+    const usd = (out: string) => JSON.parse(out).wallets.find((w: { amount_details: { currency: string } }) => w.amount_details.currency === 'USD' || w.amount_details.currency === 'usd').amount_details.amount;
+    const second = await run();
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(JSON.parse(second.stdout).already_booked, true);
+    assert.equal(JSON.parse(second.stdout).topup_id, 'demo/cli-ref-1');
+    assert.equal(usd(second.stdout), usd(first.stdout), 'the second run credited nothing');
+  });
+
+  test('sends an idempotency key, and retries a dropped connection with the same key', async () => {
+    const seen: { key: string | undefined; body: string }[] = [];
+    const fake = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        seen.push({ key: req.headers['x-partner-idempotency-key'] as string | undefined, body });
+        if (seen.length === 1) return req.socket.destroy(); // the first attempt: the connection drops
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok","topup_id":"tu_1","already_booked":false,"wallets":[]}');
+      });
+    });
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    try {
+      const out = await cli(['wallet', 'topup', 'demo', '100', 'usd'], (fake.address() as net.AddressInfo).port);
+      assert.equal(out.code, 0, out.stderr);
+      assert.match(out.stderr, /retrying with the same idempotency key/);
+      assert.equal(seen.length, 2);
+      assert.match(seen[0]!.key ?? '', /^cli-[0-9a-f-]{36}$/);
+      assert.equal(seen[1]!.key, seen[0]!.key);
+      assert.equal(seen[1]!.body, seen[0]!.body);
+    } finally {
+      await new Promise((resolve) => fake.close(resolve));
+    }
+  });
+});
+
 describe('a second instance on the same data dir', () => {
   test('is refused with exit 2 while the first holds the embedded database', { skip: onPostgres && 'the data-dir lock guards embedded PGlite only' }, async () => {
     const second = startServer(await freePort());

@@ -224,7 +224,7 @@ describe('stale claims and expiry', () => {
 describe('key format', () => {
   test('an empty key is invalid_request', async () => {
     const res = await h.call('session/create', {}, { headers: { 'x-partner-idempotency-key': '' } });
-    assertError(res, 400, 'invalid_request', 'X-PARTNER-IDEMPOTENCY-KEY must be 1 to 255 characters');
+    assertError(res, 400, 'invalid_request', 'X-PARTNER-IDEMPOTENCY-KEY must be 1 to 255 printable ASCII characters');
   });
 
   test('255 characters are accepted, 256 are invalid_request', async () => {
@@ -232,7 +232,7 @@ describe('key format', () => {
     assert.equal(ok.statusCode, 200, ok.body);
     const before = await sessionCount();
     const long = await h.call('session/create', {}, { idempotencyKey: 'k'.repeat(256) });
-    assertError(long, 400, 'invalid_request', 'X-PARTNER-IDEMPOTENCY-KEY must be 1 to 255 characters');
+    assertError(long, 400, 'invalid_request', 'X-PARTNER-IDEMPOTENCY-KEY must be 1 to 255 printable ASCII characters');
     assert.equal(await sessionCount(), before);
   });
 });

@@ -3,6 +3,8 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Db } from '../platform/db/database.js';
 import { adminAuth } from './http/admin-auth.js';
+import { adminIdempotency } from './http/idempotency.js';
+import { ADMIN_KEYS } from '../platform/idempotency/idempotency.repo.js';
 import { installErrorHandling } from './http/errors.js';
 import { opsRoutes } from './http/ops.routes.js';
 import { registerPartnerApi } from './http/partner-api.js';
@@ -97,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (admin) => {
       admin.addHook('preValidation', adminAuth(deps.adminToken));
+      adminIdempotency(admin, { db: deps.db, clock: deps.clock, scope: ADMIN_KEYS });
       projectAdminRoutes(admin, deps);
       webhookAdminRoutes(admin, { ...deps, sandbox: deps.sandboxClock !== undefined });
       clockAdminRoutes(admin, { db: deps.db, clock: deps.sandboxClock, worker: deps.worker });

@@ -67,6 +67,21 @@ export async function insertEntry(tx: Tx, e: { projectId: string; kind: string; 
   return row ? String(row.id) : undefined;
 }
 
+/** What an entry moved into or out of the project's wallet: its amount and currency, if it touched it. */
+export async function walletMovementOf(db: Queryable, projectId: string, kind: string, reference: string): Promise<{ amount: number; currency: string } | undefined> {
+  const row = await db
+    .selectFrom('ledger_entries as e')
+    .innerJoin('ledger_postings as p', 'p.entry_id', 'e.id')
+    .innerJoin('ledger_accounts as a', 'a.id', 'p.account_id')
+    .select(['p.amount', 'a.currency'])
+    .where('e.project_id', '=', projectId)
+    .where('e.kind', '=', kind)
+    .where('e.reference', '=', reference)
+    .where('a.kind', '=', 'wallet')
+    .executeTakeFirst();
+  return row ? { amount: Number(row.amount), currency: row.currency } : undefined;
+}
+
 export async function insertPostings(tx: Tx, entryId: string, at: Date, postings: readonly { accountId: string; amount: number }[]): Promise<void> {
   await tx
     .insertInto('ledger_postings')

@@ -1,5 +1,6 @@
 import type { Queryable, Tx } from '../../platform/db/database.js';
-import { accountBalances, accountKey, insertEntry, insertPostings, lockAccounts, unbalancedEntries, walletBalancesAt, type AccountKind, type AccountRef } from './ledger.repo.js';
+import { ApiError } from '../../kernel/errors.js';
+import { accountBalances, accountKey, insertEntry, insertPostings, lockAccounts, unbalancedEntries, walletBalancesAt, walletMovementOf, type AccountKind, type AccountRef } from './ledger.repo.js';
 
 /**
  * The only writer of the ledger. Every money event is one journal entry of two or more postings in
@@ -76,10 +77,14 @@ export async function projectAccounts(db: Queryable, projectId: string) {
   return accountBalances(db, projectId);
 }
 
-/** Money the partner sends to prefund payouts: from the outside world into the project's wallet. */
-export async function topUpWallet(tx: Tx, input: { projectId: string; currency: string; amount: number; reference: string; at: Date }): Promise<void> {
+/**
+ * Money the partner sends to prefund payouts: from the outside world into the project's wallet.
+ * `reference` names the top-up: booking the same reference again books nothing ('already_booked'),
+ * and a reference already used for another amount or currency is refused.
+ */
+export async function topUpWallet(tx: Tx, input: { projectId: string; currency: string; amount: number; reference: string; at: Date }): Promise<'booked' | 'already_booked'> {
   if (!Number.isSafeInteger(input.amount) || input.amount <= 0) throw new Error('a top-up is a positive whole number of minor units');
-  await book(tx, {
+  const result = await book(tx, {
     projectId: input.projectId,
     kind: 'topup',
     reference: input.reference,
@@ -91,4 +96,15 @@ export async function topUpWallet(tx: Tx, input: { projectId: string; currency: 
       { account: 'wallet', amount: input.amount },
     ],
   });
+  if (result.kind === 'booked') return 'booked';
+  const first = await walletMovementOf(tx, input.projectId, 'topup', input.reference);
+  if (!first || first.amount !== input.amount || first.currency !== input.currency) {
+    throw new ApiError(
+      'idempotency_key_already_exists',
+      first
+        ? `top-up reference "${input.reference}" was already used for ${first.amount} ${first.currency.toUpperCase()} (minor units)`
+        : `top-up reference "${input.reference}" is already taken`,
+    );
+  }
+  return 'already_booked';
 }

@@ -13,6 +13,14 @@ const TopUpBody = Type.Object(
   {
     amount: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, errorMessage: 'must be a positive integer (minor units)' }),
     currency: Type.String({ format: 'currency' }),
+    reference: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        pattern: '^[A-Za-z0-9._:-]+$',
+        errorMessage: 'must be 1 to 64 letters, digits or . _ : - (your own name for this top-up: it is booked once)',
+      }),
+    ),
   },
   { title: 'WalletTopUpRequest' },
 );
@@ -30,11 +38,12 @@ export function ledgerAdminRoutes(app: FastifyInstance, deps: { db: Db; clock: C
 
   app.post<{ Params: { name: string }; Body: TopUpBody }>('/projects/:name/wallet/topup', { schema: { body: TopUpBody, tags: ['admin'] } }, async (req) => {
     const p = await project(req.params.name);
-    const reference = deps.ids('tu');
-    await deps.db.transaction().execute((tx) =>
+    // A caller's reference is booked once (the ledger's unique index), named within its project.
+    const reference = req.body.reference === undefined ? deps.ids('tu') : `${p.name}/${req.body.reference}`;
+    const booked = await deps.db.transaction().execute((tx) =>
       topUpWallet(tx, { projectId: p.id, currency: normalizeCurrency(req.body.currency), amount: req.body.amount, reference, at: deps.clock.now() }),
     );
-    return { status: 'ok', topup_id: reference, wallets: await wallets(p.id) };
+    return { status: 'ok', topup_id: reference, already_booked: booked === 'already_booked', wallets: await wallets(p.id) };
   });
 
   app.get<{ Params: { name: string } }>('/projects/:name/wallet', { schema: { tags: ['admin'] } }, async (req) => {

@@ -1,4 +1,4 @@
-import { createHash, verify as rsaVerify } from 'node:crypto';
+import { verify as rsaVerify } from 'node:crypto';
 import type { TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db, Tx } from '../../platform/db/database.js';
@@ -8,7 +8,8 @@ import { API_VERSIONS, type ApiVersion } from '../../kernel/api-version.js';
 import type { Clock } from '../../kernel/clock.js';
 import { ApiError } from '../../kernel/errors.js';
 import { errorBody, toApiError } from './errors.js';
-import { claimKey, completeKey, releaseKey } from '../../platform/idempotency/idempotency.repo.js';
+import { claimKey, completeKey, projectKeys, releaseKey } from '../../platform/idempotency/idempotency.repo.js';
+import { claimConflict, IDEMPOTENCY_HEADER, idempotencyKeyOf, requestHash } from './idempotency.js';
 import { ErrorResponse } from '../wire/envelope.schema.js';
 
 /**
@@ -55,8 +56,6 @@ declare module 'fastify' {
   }
 }
 
-const IDEMPOTENCY_KEY_MAX = 255;
-
 function header(req: FastifyRequest, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
@@ -95,36 +94,24 @@ async function handle(deps: PartnerApiDeps, method: ApiMethod, version: ApiVersi
   if (!project) throw new ApiError('identification_error', 'X-PARTNER-PROJECT header is required');
   const ctx: MethodContext = { project, version };
   const send = (status: number, body: string) => reply.code(status).type('application/json; charset=utf-8').send(body);
-  const key = header(req, 'x-partner-idempotency-key');
+  const key = idempotencyKeyOf(req);
   if (key === undefined) return send(200, await execute(deps, method, ctx, req.body));
-
-  if (key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX) {
-    throw new ApiError('invalid_request', `X-PARTNER-IDEMPOTENCY-KEY must be 1 to ${IDEMPOTENCY_KEY_MAX} characters`);
-  }
-  // The same key means the same request only on the same method with the same bytes.
-  const hash = createHash('sha256').update(req.url.split('?')[0] ?? '').update('\n').update(req.rawBody ?? Buffer.alloc(0)).digest('hex');
-  const claim = await claimKey(deps.db, project.id, key, hash, deps.clock.now());
+  const scope = projectKeys(project.id);
+  const claim = await claimKey(deps.db, scope, key, requestHash(req), deps.clock.now());
   if (claim.kind === 'replay') return send(claim.status, claim.body);
-  if (claim.kind === 'conflict') {
-    throw new ApiError(
-      'idempotency_key_already_exists',
-      claim.reason === 'in_flight'
-        ? `a request with X-PARTNER-IDEMPOTENCY-KEY "${key}" is still being processed`
-        : `X-PARTNER-IDEMPOTENCY-KEY "${key}" was already used for a different request`,
-    );
-  }
+  if (claim.kind === 'conflict') throw claimConflict(claim, key);
   try {
-    return send(200, await execute(deps, method, ctx, req.body, (tx, out) => completeKey(tx, project.id, key, 200, out)));
+    return send(200, await execute(deps, method, ctx, req.body, (tx, out) => completeKey(tx, scope, key, 200, out)));
   } catch (err) {
     const apiError = toApiError(err, req);
     if (apiError.httpStatus < 500) {
       // A refusal is an answer too: the same request replays it, byte for byte.
       const out = errorBody(apiError.code, apiError.message);
-      await completeKey(deps.db, project.id, key, apiError.httpStatus, out);
+      await completeKey(deps.db, scope, key, apiError.httpStatus, out);
       return send(apiError.httpStatus, out);
     }
     // Nothing was written (the transaction rolled back): free the key so the partner can retry.
-    await releaseKey(deps.db, project.id, key).catch((e: unknown) => req.log.error({ err: e }, 'could not release idempotency key'));
+    await releaseKey(deps.db, scope, key).catch((e: unknown) => req.log.error({ err: e }, 'could not release idempotency key'));
     throw apiError;
   }
 }
@@ -144,7 +131,7 @@ export function registerPartnerApi(app: FastifyInstance, deps: PartnerApiDeps, m
               properties: {
                 'x-partner-project': { type: 'string', description: 'Project name' },
                 'x-partner-sign': { type: 'string', description: 'Base64 RSA-SHA256 (PKCS#1 v1.5) signature of the raw body' },
-                'x-partner-idempotency-key': { type: 'string', description: 'Optional idempotency key (kept 24 h)' },
+                [IDEMPOTENCY_HEADER]: { type: 'string', description: 'Optional idempotency key (kept 24 h)' },
               },
             },
             response: { 200: method.response ?? { type: 'object' }, '4xx': ErrorResponse, '5xx': ErrorResponse },

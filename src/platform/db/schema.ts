@@ -61,6 +61,17 @@ export interface IdempotencyKeysTable {
   created_at: Timestamp;
 }
 
+export interface AdminIdempotencyKeysTable {
+  scope: string;
+  key: string;
+  request_hash: string;
+  state: 'in_flight' | 'done';
+  response_status: number | null;
+  response_body: string | null;
+  locked_at: Timestamp;
+  created_at: Timestamp;
+}
+
 export interface DataKeysTable {
   purpose: 'card' | 'card_hash' | 'server_key';
   wrapped: string;
@@ -279,6 +290,7 @@ export interface Database {
   project_changes: ProjectChangesTable;
   sessions: SessionsTable;
   idempotency_keys: IdempotencyKeysTable;
+  admin_idempotency_keys: AdminIdempotencyKeysTable;
   data_keys: DataKeysTable;
   server_keys: ServerKeysTable;
   cards: CardsTable;
