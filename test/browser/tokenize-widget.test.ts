@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import type { Browser, BrowserContext, FrameLocator, Page } from 'playwright-core';
 import { eventually, launchChromium, noBrowser, partnerPage, publicToken, startShop, type Shop } from '../helpers/browser.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
@@ -16,6 +16,8 @@ let browser: Browser;
 let context: BrowserContext;
 let shop: Shop;
 let base: string;
+/** What the browser reported against a Content-Security-Policy, on any page or frame of `context`. */
+const cspReports: string[] = [];
 
 describe('tokenization widget (browser)', { skip: noBrowser }, () => {
   before(async () => {
@@ -24,7 +26,14 @@ describe('tokenization widget (browser)', { skip: noBrowser }, () => {
     // auto_confirm: the payout to the tokenized card goes through without a session/confirm from the test.
     await patchProject(h, 'demo', { auto_confirm: true });
     context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    await context.addInitScript(
+      "document.addEventListener('securitypolicyviolation', (e) => console.error('securitypolicyviolation: ' + e.violatedDirective + ' ' + e.blockedURI));",
+    );
+    context.on('console', (m) => {
+      if (/securitypolicyviolation|Content Security Policy/i.test(m.text())) cspReports.push(`${m.location().url}: ${m.text()}`);
+    });
   });
+  beforeEach(() => void (cspReports.length = 0));
   after(async () => {
     await context?.close();
     await browser?.close();
@@ -113,6 +122,8 @@ describe('tokenization widget (browser)', { skip: noBrowser }, () => {
     const [spent] = await received(page, '__errors');
     assert.deepEqual(spent, { code: 'invalid_public_token', description: 'the public token was already used' });
     assert.equal(await page.frameLocator('#card iframe').locator('[data-testid=form-error]').textContent(), 'This form is no longer valid. Reload the page to try again.');
+    // The widget is framed by the partner's page on another origin under the strict policy, and nothing broke it.
+    assert.deepEqual(cspReports, []);
     await page.close();
   });
 
@@ -120,7 +131,11 @@ describe('tokenization widget (browser)', { skip: noBrowser }, () => {
     const token = await publicToken(h, { tokenize_widget: { access: true, locale: 'ru' } });
     const page = await context.newPage();
     // No locale in the URL: the public token's locale decides.
-    await page.goto(`${base}/widget/tokenize?token=${token}`);
+    const response = await page.goto(`${base}/widget/tokenize?token=${token}`);
+    // Meant to be framed by partners on any web origin: frame-ancestors says so, and no X-Frame-Options overrides it.
+    const headers = response?.headers() ?? {};
+    assert.match(headers['content-security-policy'] ?? '', /^default-src 'none'; script-src 'self'; style-src 'sha256-[A-Za-z0-9+/]+={0,2}'; connect-src 'self'; form-action 'none'; frame-ancestors https: http:; base-uri 'none'$/);
+    assert.equal(headers['x-frame-options'], undefined);
     assert.equal(await page.locator('html').getAttribute('lang'), 'ru');
     assert.equal(await page.locator('label[for=card-number]').textContent(), 'Номер карты');
     assert.equal(await page.locator('label[for=card-expiry]').textContent(), 'Срок действия (ММ/ГГ)');
@@ -129,6 +144,7 @@ describe('tokenization widget (browser)', { skip: noBrowser }, () => {
     assert.equal(await page.locator('#card-number-error').textContent(), 'Введите номер карты');
     assert.equal(await page.locator('#card-csc-error').textContent(), 'Введите код безопасности');
     assert.equal(await page.locator(':focus').getAttribute('id'), 'card-number');
+    assert.deepEqual(cspReports, []);
     await page.close();
   });
 });

@@ -1,7 +1,7 @@
 import { currencyExponent } from '../../kernel/currencies.js';
 import { formatMinorUnits } from '../../kernel/money.js';
 import { CARD_FORM_CSS, STRINGS, cardFields, clientScript, type Strings } from './card-form.js';
-import { escapeHtml, page } from './html.js';
+import { HostedPage, escapeHtml } from './html.js';
 import type { PageView } from './payment-page.service.js';
 
 /**
@@ -48,7 +48,21 @@ const PAGE_CSS = `
   @media (max-width: 480px) { body { margin: 0; } main { margin: 0 auto; border-radius: 0; box-shadow: none; min-height: 100vh; box-sizing: border-box; } }
 `;
 
-const head = (extra = '') => `<style>${CARD_FORM_CSS}${PAGE_CSS}</style>${extra}`;
+/**
+ * The payment page: never framed (its Pay button and card form are not to be overlaid by another
+ * site), its scripts talk to payrail only, and it frames one thing, payrail's own 3-D Secure page.
+ * It submits no form itself (the script pays with fetch).
+ */
+export const PAYMENT_PAGE = new HostedPage({
+  css: CARD_FORM_CSS + PAGE_CSS,
+  scripts: ['/widget/card-form.js', '/widget/payment-page.js'],
+  connect: true,
+  frames: true,
+  frameAncestors: 'none',
+});
+
+/** The page for an unknown or expired link: no script, not framed. */
+export const PAYMENT_LINK_PROBLEM_PAGE = new HostedPage({ css: CARD_FORM_CSS + PAGE_CSS, frameAncestors: 'none' });
 
 /** The page for a valid payment link, in the token's language. */
 export function renderPaymentPage(token: string, view: PageView): string {
@@ -84,7 +98,7 @@ ${view.show_recurrent_checkbox ? `<label class="check"><input type="checkbox" id
 </section>
 <noscript><p class="form-error">${escapeHtml(s.needJs)}</p></noscript>
 </div>`;
-  return page(`${s.title}: ${view.merchant}`, body, view.locale, head('\n<script src="/widget/card-form.js" defer></script>\n<script src="/widget/payment-page.js" defer></script>'));
+  return PAYMENT_PAGE.render(`${s.title}: ${view.merchant}`, body, view.locale);
 }
 
 /** The page for a link that is unknown or expired: the payer cannot tell the language, so both. */
@@ -92,7 +106,7 @@ export function renderPaymentLinkProblem(): string {
   const body = `<h1>${escapeHtml(STRINGS.en.linkInvalid)}</h1>
 <p lang="ru"><strong>${escapeHtml(STRINGS.ru.linkInvalid)}</strong></p>
 <p class="note">Ask the store for a new payment link. <span lang="ru">Запросите у магазина новую ссылку на оплату.</span></p>`;
-  return page(STRINGS.en.linkInvalid, body, 'en', head());
+  return PAYMENT_LINK_PROBLEM_PAGE.render(STRINGS.en.linkInvalid, body, 'en');
 }
 
 /** /widget/payment-page.js (client/payment-page.js): pay, poll, show 3-D Secure inline, show the outcome, return to the store. */

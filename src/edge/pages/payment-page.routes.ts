@@ -4,8 +4,7 @@ import type { Db } from '../../platform/db/database.js';
 import type { PaymentDeps } from '../../domain/payments/payment.service.js';
 import { ApiError } from '../../kernel/errors.js';
 import type { Worker } from '../../platform/worker/worker.js';
-import { PAYER_PAGE_HEADERS } from './html.js';
-import { PAYMENT_PAGE_JS, renderPaymentLinkProblem, renderPaymentPage } from './payment-page.html.js';
+import { PAYMENT_LINK_PROBLEM_PAGE, PAYMENT_PAGE, PAYMENT_PAGE_JS, renderPaymentLinkProblem, renderPaymentPage } from './payment-page.html.js';
 import { pageView, payOnPage } from './payment-page.service.js';
 import { sendScript } from './tokenize-widget.routes.js';
 
@@ -46,8 +45,8 @@ export function paymentPageRoutes(app: FastifyInstance, deps: PaymentDeps & { db
       view = await pageView(deps.db, req.params.token, deps.clock.now());
     } catch (err) {
       if (!(err instanceof ApiError) || err.code !== 'invalid_public_token') throw err;
-      return reply.code(404).headers(PAYER_PAGE_HEADERS).send(renderPaymentLinkProblem());
+      return reply.code(404).headers(PAYMENT_LINK_PROBLEM_PAGE.headers()).send(renderPaymentLinkProblem());
     }
-    return reply.headers(PAYER_PAGE_HEADERS).send(renderPaymentPage(req.params.token, view));
+    return reply.headers(PAYMENT_PAGE.headers()).send(renderPaymentPage(req.params.token, view));
   });
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../../platform/db/database.js';
 import { findPaymentByTdsId } from '../../domain/payments/payment.repo.js';
 import { answerChallenge, type PaymentDeps } from '../../domain/payments/payment.service.js';
@@ -8,12 +8,38 @@ import { lockSession } from '../../domain/sessions/session.repo.js';
 import { currencyExponent } from '../../kernel/currencies.js';
 import { ApiError } from '../../kernel/errors.js';
 import type { Worker } from '../../platform/worker/worker.js';
-import { escapeHtml, formatAmount, page } from './html.js';
+import { HostedPage, escapeHtml, formatAmount, formTarget } from './html.js';
+
+/**
+ * The 3-D Secure page may be framed by payrail's own pages only (frame-ancestors 'self',
+ * X-Frame-Options SAMEORIGIN): the hosted payment page shows it inline, and every other site is
+ * refused, so its Confirm button cannot be overlaid by another site (clickjacking). A partner sends
+ * the payer to customer_interaction.redirect.url top-level, as a redirect. frame-ancestors holds for
+ * every ancestor, and the payment page itself may not be framed at all, so the inline step cannot
+ * be wrapped by another site either. No script.
+ */
+export const THREE_DS_PAGE = new HostedPage({ frameAncestors: 'self' });
+
+/** Whether the browser loads this request into a frame (Fetch Metadata; browsers that do not send it count as top-level). */
+function framed(req: FastifyRequest): boolean {
+  const dest = req.headers['sec-fetch-dest'];
+  return dest === 'iframe' || dest === 'frame';
+}
+
+/** Where the answer hands the payer over: payment_options.return_url when it is a web URL. */
+function returnUrlOf(paymentOptions: Record<string, unknown> | null | undefined): string | undefined {
+  const url = paymentOptions?.['return_url'];
+  // Only web URLs are followed; anything else (dummy:/url, javascript:) ends on our own page.
+  return typeof url === 'string' && /^https?:\/\//i.test(url) ? url : undefined;
+}
 
 /**
  * payrail's hosted 3-D Secure page: the sandbox stand-in for the issuer's challenge. It shows the
  * merchant, the amount and the masked card, with Confirm and Fail; the answer is recorded, the
- * processor finishes the authorization as a job, and the payer goes back to payment_options.return_url.
+ * processor finishes the authorization as a job, and the payer goes back to payment_options.return_url
+ * (its form may post here and follow that one redirect: form-action 'self' and the return URL's
+ * origin). Shown inline by the hosted payment page, it does not redirect the frame: the payment page
+ * follows the outcome and returns the payer itself.
  */
 export function threeDsRoutes(app: FastifyInstance, deps: PaymentDeps & { db: Db; worker: Worker }): void {
   const load = async (id: string) => {
@@ -44,7 +70,10 @@ ${
 <p class="note">Sandbox issuer: Confirm approves the payment, Fail declines it with 3DS_error.</p>`
     : `<p>This verification is already complete.</p>`
 }`;
-    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page('3-D Secure', body));
+    const back = open && !framed(req) ? returnUrlOf(payment.paymentOptions) : undefined;
+    const target = back ? formTarget(back) : undefined;
+    const formAction = open ? ["'self'", ...(target ? [target] : [])] : [];
+    return reply.headers(THREE_DS_PAGE.headers(formAction)).send(THREE_DS_PAGE.render('3-D Secure', body));
   });
 
   app.post<{ Params: { id: string }; Body: unknown }>('/3ds/:id', { schema: { hide: true } }, async (req, reply) => {
@@ -59,11 +88,10 @@ ${
       await answerChallenge(tx, deps, current, session, result);
     });
     deps.worker.nudge();
-    const returnUrl = payment.paymentOptions?.['return_url'];
-    // Only web URLs are followed; anything else (dummy:/url, javascript:) ends on our own page.
-    if (typeof returnUrl === 'string' && /^https?:\/\//i.test(returnUrl)) return reply.redirect(returnUrl, 303);
+    const returnUrl = framed(req) ? undefined : returnUrlOf(payment.paymentOptions);
+    if (returnUrl) return reply.redirect(returnUrl, 303);
     return reply
-      .type('text/html; charset=utf-8')
-      .send(page('3-D Secure', `<h1>Verification ${result === 'confirmed' ? 'complete' : 'failed'}</h1><p>You can close this page.</p>`));
+      .headers(THREE_DS_PAGE.headers())
+      .send(THREE_DS_PAGE.render('3-D Secure', `<h1>Verification ${result === 'confirmed' ? 'complete' : 'failed'}</h1><p>You can close this page.</p>`));
   });
 }

@@ -4,8 +4,7 @@ import type { Clock } from '../../kernel/clock.js';
 import { findPublicToken } from '../../domain/tokens/public-token.repo.js';
 import { publicTokenProblem } from '../../domain/tokens/token.service.js';
 import { CARD_FORM_JS, localeOf } from './card-form.js';
-import { PAYER_PAGE_HEADERS } from './html.js';
-import { TOKENIZE_EMBED_JS, TOKENIZE_PAGE_JS, renderTokenizePage } from './tokenize-widget.js';
+import { TOKENIZE_EMBED_JS, TOKENIZE_PAGE, TOKENIZE_PAGE_JS, renderTokenizePage } from './tokenize-widget.js';
 
 /** A script for payer pages: loadable from any partner page (a plain <script src>), cached briefly. */
 export function sendScript(reply: FastifyReply, source: string): FastifyReply {
@@ -32,6 +31,6 @@ export function tokenizeWidgetRoutes(app: FastifyInstance, deps: { db: Db; clock
     const t = token ? await findPublicToken(deps.db, token) : undefined;
     const problem = publicTokenProblem(t, deps.clock.now(), ['tokenize_widget', 'acquiring_widget']);
     const locale = localeOf(req.query['locale']) ?? localeOf(t?.params['locale']) ?? 'en';
-    return reply.headers(PAYER_PAGE_HEADERS).send(renderTokenizePage({ token, locale, problem }));
+    return reply.headers(TOKENIZE_PAGE.headers()).send(renderTokenizePage({ token, locale, problem }));
   });
 }

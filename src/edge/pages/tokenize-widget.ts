@@ -1,5 +1,5 @@
 import { CARD_FORM_CSS, STRINGS, cardFields, clientScript, type Locale } from './card-form.js';
-import { escapeHtml, page } from './html.js';
+import { HostedPage, escapeHtml } from './html.js';
 
 /**
  * The tokenization widget: the script a partner embeds (/widget/tokenize.js), the page it frames
@@ -14,6 +14,20 @@ const WIDGET_CSS = `
   .done { display: flex; gap: .6rem; align-items: center; padding: .8rem 1rem; border-radius: 8px; background: #e8f5ec; color: #14532d; }
   .done strong { font-weight: 700; }
 `;
+
+/**
+ * The framed page. Unlike the other hosted pages it must be framed, by the partner's own checkout
+ * on any origin (frame-ancestors https: http:, no X-Frame-Options): there is no per-project list of
+ * partner origins to narrow it to. What a framing page gets is only what the widget posts to it
+ * (the number_hash, usable only with that project's signed API), and the widget frames nothing and
+ * submits no form (its script tokenizes with fetch).
+ */
+export const TOKENIZE_PAGE = new HostedPage({
+  css: CARD_FORM_CSS + WIDGET_CSS,
+  scripts: ['/widget/card-form.js', '/widget/tokenize-page.js'],
+  connect: true,
+  frameAncestors: 'partners',
+});
 
 /** The framed page: the card form, or (when the public token cannot be used) why not. */
 export function renderTokenizePage(input: { token: string; locale: Locale; problem?: string | undefined }): string {
@@ -30,10 +44,7 @@ ${cardFields(s)}
 <p class="done" id="done" role="status" data-testid="done" hidden><strong>${escapeHtml(s.cardSaved)}</strong><span id="done-card"></span></p>
 <noscript><p class="form-error">${escapeHtml(s.needJs)}</p></noscript>
 </div>`;
-  const head = `<style>${CARD_FORM_CSS}${WIDGET_CSS}</style>
-<script src="/widget/card-form.js" defer></script>
-<script src="/widget/tokenize-page.js" defer></script>`;
-  return page(s.cardNumber, body, input.locale, head);
+  return TOKENIZE_PAGE.render(s.cardNumber, body, input.locale);
 }
 
 /** /widget/tokenize-page.js (client/tokenize-page.js): runs inside the frame, talks to the embedding page only through postMessage. */
