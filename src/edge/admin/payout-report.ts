@@ -29,10 +29,31 @@ export const REPORT_COLUMNS = [
   'RRN',
 ] as const;
 
-function csvCell(value: unknown): string {
+/** The columns that hold numbers (amounts in major units, the paymentFast flag): written as plain numbers. */
+const NUMERIC_COLUMNS: ReadonlySet<(typeof REPORT_COLUMNS)[number]> = new Set(['paymentFast', 'grossLocalAmount', 'paymentLocalAmount', 'feesLocalAmount']);
+
+/** A plain decimal number, as the amount columns hold ("124.93", "-1.48", "0"). */
+const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
+
+/** What a spreadsheet (Excel, LibreOffice, Google Sheets) would start a formula with: =, +, -, @, tab, CR. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One CSV cell (RFC 4180: quoted when it holds a quote, comma or line break). A text cell that a
+ * spreadsheet would run as a formula (CSV injection: metadata "=HYPERLINK(…)", a phone "+7…") is
+ * neutralised the OWASP way: a single quote before it, and the cell quoted, so it opens as the text
+ * it is. A numeric column's plain number (a negative amount too) is written as it is, so it stays a
+ * number; anything else in a numeric column is treated as text.
+ */
+export function csvCell(value: unknown, numeric = false): string {
+  if (numeric && typeof value === 'number' && Number.isFinite(value)) return String(value);
   const text = value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+  if (numeric && PLAIN_NUMBER.test(text)) return text;
+  if (FORMULA_START.test(text)) return `"'${text.replace(/"/g, '""')}"`;
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
+
+const csvRow = (row: readonly unknown[]) => row.map((value, i) => csvCell(value, NUMERIC_COLUMNS.has(REPORT_COLUMNS[i]!))).join(',');
 
 const decimal = (minor: number, currency: string) => formatMinorUnits(minor, currencyExponent(currency));
 
@@ -99,5 +120,5 @@ export async function payoutsReportCsv(db: Queryable, projectId: string, from: D
       (p.transactionInfo as { rrn?: string } | null)?.rrn ?? '',
     ]);
   }
-  return [REPORT_COLUMNS.join(','), ...rows.map((r) => r.map(csvCell).join(','))].join('\r\n') + '\r\n';
+  return [REPORT_COLUMNS.join(','), ...rows.map(csvRow)].join('\r\n') + '\r\n';
 }
