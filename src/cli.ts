@@ -22,6 +22,7 @@ const USAGE = `usage: payrail <command>
   migrate                              apply database migrations and exit
   call <method> [json|@file]           send a signed API request and print the answer
        [--project demo] [--key <pem>] [--api v1|v2] [--idempotency-key <k>] [--url <base>]
+       [--timestamp]   sign with X-PARTNER-TIMESTAMP (projects with the replay guard on)
   project create <name> --public-key <pem file> [--webhook-url <u>] [--auto-confirm] [--allow-partial-refunds] [--api-version v1|v2]
   project show <name>
   project update <name> [--webhook-url <u>|--no-webhook-url] [--auto-confirm true|false] [--allow-partial-refunds true|false] [--api-version v1|v2]
@@ -85,6 +86,7 @@ async function call(config: Config, args: string[]): Promise<number> {
       api: { type: 'string', default: 'v1' },
       'idempotency-key': { type: 'string' },
       url: { type: 'string' },
+      timestamp: { type: 'boolean', default: false },
     },
   });
   const [method, bodyArg] = positionals;
@@ -93,8 +95,12 @@ async function call(config: Config, args: string[]): Promise<number> {
   const keyPath = values.key ?? path.join(config.dataDir, `${values.project}.private.pem`);
   if (!fs.existsSync(keyPath)) throw new UsageError(`no private key at ${keyPath}: pass --key <pem file> (or start the server once in sandbox mode to create the demo key)`);
   const body = readBody(bodyArg);
-  const signature = sign('sha256', Buffer.from(body), createPrivateKey(fs.readFileSync(keyPath))).toString('base64');
+  // --timestamp: for a project with the replay guard on, sign timestamp + "." + body (docs/security.md).
+  const timestamp = values.timestamp ? String(Math.floor(Date.now() / 1000)) : undefined;
+  const signed = timestamp === undefined ? body : `${timestamp}.${body}`;
+  const signature = sign('sha256', Buffer.from(signed), createPrivateKey(fs.readFileSync(keyPath))).toString('base64');
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-partner-project': values.project, 'x-partner-sign': signature };
+  if (timestamp !== undefined) headers['x-partner-timestamp'] = timestamp;
   if (values['idempotency-key']) headers['x-partner-idempotency-key'] = values['idempotency-key'];
   const url = `${baseUrl(config, values.url)}/api/${values.api}/${method.replace(/^\/+/, '')}`;
   return printResponse(await fetch(url, { method: 'POST', headers, body }));

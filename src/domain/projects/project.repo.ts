@@ -19,6 +19,11 @@ export interface ProjectSettings {
   readonly cardIdEnabled: boolean;
   /** The aliases of the partner's contractors that revenue_split_info may name (§5.20). */
   readonly contractors: readonly string[];
+  /**
+   * The optional replay guard (docs/security.md): when set, requests carry X-PARTNER-TIMESTAMP, the
+   * signature covers `timestamp.body`, and a request is accepted once within this many seconds.
+   */
+  readonly signatureMaxAgeSeconds: number | null;
 }
 
 export interface Project extends ProjectSettings {
@@ -50,6 +55,7 @@ export function toProject(row: ProjectRow): Project {
     fees: (row.fees ?? {}) as FeeSchedule,
     cardIdEnabled: row.card_id_enabled,
     contractors: (row.contractors as string[] | null) ?? [],
+    signatureMaxAgeSeconds: row.signature_max_age_seconds,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -94,6 +100,7 @@ function settingsColumns(settings: ProjectSettings) {
     fees: JSON.stringify(settings.fees),
     card_id_enabled: settings.cardIdEnabled,
     contractors: JSON.stringify(settings.contractors),
+    signature_max_age_seconds: settings.signatureMaxAgeSeconds,
   };
 }
 

@@ -41,6 +41,7 @@ export const DEFAULT_SETTINGS: ProjectSettings = {
   fees: {},
   cardIdEnabled: false,
   contractors: [],
+  signatureMaxAgeSeconds: null,
 };
 
 const notFound = (name: string) => new ApiError('not_found', `project "${name}" does not exist`);

@@ -1,9 +1,10 @@
-import { verify as rsaVerify } from 'node:crypto';
+import { createHash, verify as rsaVerify } from 'node:crypto';
 import type { TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db, Tx } from '../../platform/db/database.js';
 import type { ProjectDirectory } from '../../domain/projects/project-directory.js';
 import type { Project } from '../../domain/projects/project.repo.js';
+import { useSignatureOnce } from '../../platform/keys/used-signature.repo.js';
 import { API_VERSIONS, type ApiVersion } from '../../kernel/api-version.js';
 import type { Clock } from '../../kernel/clock.js';
 import { ApiError } from '../../kernel/errors.js';
@@ -61,7 +62,21 @@ function header(req: FastifyRequest, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** X-PARTNER-PROJECT names the project; X-PARTNER-SIGN must verify the raw body with one of its active keys. */
+/** RFC 4648 §4 Base64, canonical and padded, nothing else: no spaces, no base64url, no trailing junk. */
+function strictBase64(s: string): Buffer | undefined {
+  if (s.length === 0 || s.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(s)) return undefined;
+  const bytes = Buffer.from(s, 'base64');
+  return bytes.toString('base64') === s ? bytes : undefined;
+}
+// Unix seconds, with up to six decimals: identical requests within one second sign identically (RSA PKCS#1 v1.5 is deterministic).
+const TIMESTAMP = /^[0-9]{1,12}(?:\.[0-9]{1,6})?$/;
+
+/**
+ * X-PARTNER-PROJECT names the project; X-PARTNER-SIGN must verify the raw body with one of its
+ * active keys. With the project's replay guard on (signature_max_age_seconds), the request also
+ * carries X-PARTNER-TIMESTAMP (Unix seconds), the signature covers `timestamp + "." + body`, the
+ * timestamp must be within the window of the server's real time, and each signature is taken once.
+ */
 async function authenticate(deps: PartnerApiDeps, req: FastifyRequest): Promise<void> {
   const name = header(req, 'x-partner-project');
   if (!name) throw new ApiError('identification_error', 'X-PARTNER-PROJECT header is required');
@@ -69,10 +84,37 @@ async function authenticate(deps: PartnerApiDeps, req: FastifyRequest): Promise<
   if (!entry) throw new ApiError('identification_error', `project "${name}" is not known`);
   const signature = header(req, 'x-partner-sign');
   if (!signature) throw new ApiError('authentication_error', 'X-PARTNER-SIGN header is required: the Base64 RSA-SHA256 signature of the request body');
-  const raw = req.rawBody ?? Buffer.alloc(0);
-  const sig = Buffer.from(signature, 'base64');
-  if (!entry.keys.some(({ key }) => rsaVerify('sha256', raw, key, sig))) {
-    throw new ApiError('authentication_error', `X-PARTNER-SIGN does not verify the request body with any active key of project "${name}"`);
+  const sig = strictBase64(signature);
+  if (!sig) throw new ApiError('authentication_error', 'X-PARTNER-SIGN must be standard Base64 (RFC 4648, with padding) and nothing else');
+  const body = req.rawBody ?? Buffer.alloc(0);
+  const window = entry.project.signatureMaxAgeSeconds;
+  let signed = body;
+  let timestamp = 0;
+  if (window !== null) {
+    const given = header(req, 'x-partner-timestamp');
+    if (given === undefined || !TIMESTAMP.test(given)) {
+      throw new ApiError('authentication_error', `project "${name}" requires X-PARTNER-TIMESTAMP (Unix seconds, up to 6 decimals), signed as timestamp + "." + body`);
+    }
+    timestamp = Number(given);
+    const skew = Math.abs(Date.now() / 1000 - timestamp);
+    if (skew > window) {
+      throw new ApiError('authentication_error', `X-PARTNER-TIMESTAMP ${given} is ${Math.round(skew)} s from the server's time; project "${name}" accepts ${window} s`);
+    }
+    signed = Buffer.concat([Buffer.from(`${given}.`), body]);
+  }
+  if (!entry.keys.some(({ key }) => rsaVerify('sha256', signed, key, sig))) {
+    throw new ApiError(
+      'authentication_error',
+      window === null
+        ? `X-PARTNER-SIGN does not verify the request body with any active key of project "${name}"`
+        : `X-PARTNER-SIGN does not verify X-PARTNER-TIMESTAMP + "." + the request body with any active key of project "${name}"`,
+    );
+  }
+  if (window !== null) {
+    const digest = createHash('sha256').update(sig).digest('hex');
+    if (!(await useSignatureOnce(deps.db, entry.project.id, digest, new Date((timestamp + window + 1) * 1000)))) {
+      throw new ApiError('authentication_error', 'this signed request was already accepted once: sign each request anew (a new X-PARTNER-TIMESTAMP)');
+    }
   }
   if (req.bodyError) throw new ApiError('invalid_request', req.bodyError);
   req.project = entry.project;
@@ -130,7 +172,8 @@ export function registerPartnerApi(app: FastifyInstance, deps: PartnerApiDeps, m
               type: 'object',
               properties: {
                 'x-partner-project': { type: 'string', description: 'Project name' },
-                'x-partner-sign': { type: 'string', description: 'Base64 RSA-SHA256 (PKCS#1 v1.5) signature of the raw body' },
+                'x-partner-sign': { type: 'string', description: 'Base64 RSA-SHA256 (PKCS#1 v1.5) signature of the raw body (of timestamp + "." + body with the replay guard on)' },
+                'x-partner-timestamp': { type: 'string', description: 'Unix seconds; required, and signed, when the project has signature_max_age_seconds (docs/security.md)' },
                 [IDEMPOTENCY_HEADER]: { type: 'string', description: 'Optional idempotency key (kept 24 h)' },
               },
             },

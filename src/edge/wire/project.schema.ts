@@ -28,6 +28,12 @@ export const SettingsPatch = Type.Object(
         description: 'Aliases of the contractors that revenue_split_info may name (split payments)',
       }),
     ),
+    signature_max_age_seconds: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1, maximum: 3600 }), Type.Null()], {
+        errorMessage: 'must be a whole number of seconds from 1 to 3600, or null (off)',
+        description: 'The optional replay guard: requests carry X-PARTNER-TIMESTAMP, signed as timestamp + "." + body, accepted once within this many seconds (docs/security.md)',
+      }),
+    ),
     fees: Type.Optional(
       Type.Object(
         { payout: Type.Optional(FeeRule), payment: Type.Optional(FeeRule) },
@@ -68,6 +74,7 @@ export function settingsFromWire(patch: SettingsPatch | undefined): Partial<Proj
   if (patch.fees !== undefined) out.fees = patch.fees;
   if (patch.card_id_enabled !== undefined) out.cardIdEnabled = patch.card_id_enabled;
   if (patch.contractors !== undefined) out.contractors = patch.contractors;
+  if (patch.signature_max_age_seconds !== undefined) out.signatureMaxAgeSeconds = patch.signature_max_age_seconds;
   return out;
 }
 
@@ -90,6 +97,7 @@ export function renderProject(view: ProjectView) {
       fees: p.fees,
       card_id_enabled: p.cardIdEnabled,
       contractors: p.contractors,
+      signature_max_age_seconds: p.signatureMaxAgeSeconds,
     },
     keys: view.keys.map(renderKey),
     created_at: formatTimestamp(p.createdAt),

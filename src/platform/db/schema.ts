@@ -18,6 +18,7 @@ export interface ProjectsTable {
   fees: ColumnType<unknown, string | undefined, string>;
   card_id_enabled: ColumnType<boolean, boolean | undefined, boolean>;
   contractors: ColumnType<unknown, string | undefined, string>;
+  signature_max_age_seconds: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
@@ -142,6 +143,12 @@ export interface JobsTable {
   locked_by: string | null;
   locked_until: Timestamp | null;
   created_at: Timestamp;
+}
+
+export interface UsedSignaturesTable {
+  project_id: BigIntId;
+  digest: string;
+  expires_at: Timestamp;
 }
 
 export interface WorkersTable {
@@ -299,6 +306,7 @@ export interface Database {
   jobs: JobsTable;
   sandbox_clock: SandboxClockTable;
   workers: WorkersTable;
+  used_signatures: UsedSignaturesTable;
   payments: PaymentsTable;
   refunds: RefundsTable;
   sandbox_processor_ops: SandboxProcessorOpsTable;

@@ -1,5 +1,6 @@
 import type { Db } from '../db/database.js';
 import { purgeExpiredKeys } from '../idempotency/idempotency.repo.js';
+import { purgeUsedSignatures } from '../keys/used-signature.repo.js';
 import { purgeDeadWorkers } from '../leases/lease.repo.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { JobHandlers } from './job-kinds.js';
@@ -38,6 +39,7 @@ export function housekeepingJobs(db: Db, clock: Clock): JobHandlers<typeof PURGE
     async [PURGE]() {
       await purgeExpiredKeys(db, clock.now());
       await purgeDeadWorkers(db);
+      await purgeUsedSignatures(db);
       await scheduleHousekeeping(db, clock);
     },
   };
