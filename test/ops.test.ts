@@ -95,7 +95,7 @@ describe('OpenAPI', () => {
     assert.equal(status.properties.session_id.type, 'string');
     // The signature headers are documented on every partner method.
     const headers = doc.paths['/api/v1/session/create'].post.parameters.filter((p: { in: string }) => p.in === 'header').map((p: { name: string }) => p.name);
-    assert.deepEqual(headers.sort(), ['x-partner-idempotency-key', 'x-partner-project', 'x-partner-sign']);
+    assert.deepEqual(headers.sort(), ['x-partner-idempotency-key', 'x-partner-project', 'x-partner-sign', 'x-partner-timestamp']);
     // Operational endpoints stay out of it.
     assert.equal(doc.paths['/health'], undefined);
     assert.equal(doc.paths['/ready'], undefined);

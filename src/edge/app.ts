@@ -5,11 +5,14 @@ import type { Db } from '../platform/db/database.js';
 import { adminAuth } from './http/admin-auth.js';
 import { adminIdempotency } from './http/idempotency.js';
 import { ADMIN_KEYS } from '../platform/idempotency/idempotency.repo.js';
+import { BodyDrain } from './http/body-drain.js';
 import { installErrorHandling } from './http/errors.js';
 import { opsRoutes } from './http/ops.routes.js';
 import { registerPartnerApi } from './http/partner-api.js';
 import { installRawBodyParser } from './http/raw-body.js';
+import { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH, refuseConnect, refuseControlCharactersInUrl, refuseExpectation } from './http/transport.js';
 import { compile } from './http/validation.js';
+import { ApiError } from '../kernel/errors.js';
 import type { ServerKey } from '../platform/keys/server-key.js';
 import type { ProjectDirectory } from '../domain/projects/project-directory.js';
 import { projectAdminRoutes } from './admin/project.routes.js';
@@ -51,7 +54,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimitBytes,
     requestIdHeader: false,
     genReqId: () => `req_${randomUUID()}`,
-    return503OnClosing: true,
+    // Requests arriving while the server closes get the envelope's service_unavailable (the hook below), not fastify's own 503 body.
+    return503OnClosing: false,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Below the routes, too, every refusal is the envelope (src/edge/http/transport.ts).
+    clientErrorHandler,
+    frameworkErrors,
   });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'headers' ? () => true : compile(schema)));
   // Responses are serialised by the handlers (the exact bytes are signed or replayed); schemas only document them.
@@ -59,16 +67,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // On shutdown, answers to requests still in flight close their connection: a keep-alive client
   // must not hold the server open after its last answer.
   let closing = false;
+  const drain = new BodyDrain();
   app.addHook('preClose', async () => {
     closing = true;
+    drain.stop();
     app.server.closeIdleConnections();
   });
+  app.addHook('onRequest', async () => {
+    if (closing) throw new ApiError('service_unavailable', 'the server is shutting down; retry');
+  });
+  // After authentication (admin's preValidation hook) and the schemas, before any handler reads a parameter.
+  app.addHook('preHandler', refuseControlCharactersInUrl);
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
     if (closing) reply.header('connection', 'close');
   });
+  app.server.on('checkExpectation', refuseExpectation);
+  app.server.on('connect', refuseConnect);
   installRawBodyParser(app, deps.bodyLimitBytes);
-  installErrorHandling(app);
+  installErrorHandling(app, drain);
 
   await app.register(swagger, {
     openapi: {

@@ -47,9 +47,17 @@ export function tokenMethods(deps: TokenDeps): ApiMethod[] {
 /**
  * The payer-side tokenization endpoint (§5.13), authenticated by X-PUBLIC-TOKEN instead of a
  * partner signature, and callable from the partner's web page (CORS: any origin, no credentials).
+ * CORS is registered under the /cds prefix so that its preflight route is `OPTIONS /cds/*` only:
+ * the partner API and the admin API are not for browsers, and a preflight there is answered 405.
  */
 export async function tokenizeRoutes(app: FastifyInstance, deps: TokenDeps & { db: Db }): Promise<void> {
   await app.register(async (cds) => {
+    // Before the CORS hook, which would answer an OPTIONS lacking these in text/plain.
+    cds.addHook('onRequest', async (req) => {
+      if (req.method === 'OPTIONS' && (!req.headers.origin || !req.headers['access-control-request-method'])) {
+        throw new ApiError('invalid_request', 'a CORS preflight needs the Origin and Access-Control-Request-Method headers');
+      }
+    });
     await cds.register(cors, { origin: '*', methods: ['POST'], allowedHeaders: ['content-type', 'x-public-token'], maxAge: 600 });
     cds.addHook('preValidation', async (req) => {
       const token = req.headers['x-public-token'];
@@ -58,9 +66,9 @@ export async function tokenizeRoutes(app: FastifyInstance, deps: TokenDeps & { d
       await countTokenizeAttempt(deps.db, deps, token);
       if (req.bodyError) throw new ApiError('invalid_request', req.bodyError);
     });
-    cds.post<{ Body: TokenizeCardBody }>('/cds/v1/tokenize/card', { schema: { body: TokenizeCardBody, tags: ['tokenization'] } }, async (req, reply) => {
+    cds.post<{ Body: TokenizeCardBody }>('/v1/tokenize/card', { schema: { body: TokenizeCardBody, tags: ['tokenization'] } }, async (req, reply) => {
       const out = await tokenizeCard(deps.db, deps, String(req.headers['x-public-token']), req.body.card);
       return reply.send({ data: { token: out.token, info: { masked_card_number: out.masked, card_type: out.brand } } });
     });
-  });
+  }, { prefix: '/cds' });
 }

@@ -1,6 +1,14 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type SchemaValidateFunction, type ValidateFunction } from 'ajv';
 import { isCurrency } from '../../kernel/currencies.js';
 import { luhnValid } from '../../domain/tokens/card-number.js';
+import { jsonLimitsProblem, type JsonLimits } from './json-limits.js';
+
+/** C0 controls (NUL, TAB, CR, LF…) and DEL: never part of an id, a token, a hash or a URL. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+export const CONTROL = /[\u0000-\u001f\u007f]/;
+/** What a URL that goes into a Location header may hold: printable ASCII, no space (percent-encode the rest). */
+const URL_CHARS = /^[\u0021-\u007e]+$/;
+const URL_FORMATS = new Set(['absolute-url', 'http-url']);
 
 /**
  * The one validator every request schema is compiled with, in the app and in tests.
@@ -9,7 +17,10 @@ import { luhnValid } from '../../domain/tokens/card-number.js';
  * - `discriminator` lets the `type`-keyed objects (PaymentDetails, PaymentMethod…) report errors of
  *   the one branch named by `type`, not of every branch;
  * - `errorMessage` is an annotation we put on schemas to say what a value must be in the words the
- *   error description should use ("must be a positive integer").
+ *   error description should use ("must be a positive integer");
+ * - formats `printable` (ids, tokens, hashes: no control character), `absolute-url` (any scheme,
+ *   printable ASCII) and `http-url` (the same, http or https only);
+ * - `jsonLimits: {maxDepth, maxBytes}` bounds free-form JSON (metadata): its nesting and its size.
  */
 export const ajv = new Ajv({
   allErrors: false,
@@ -30,9 +41,19 @@ export const ajv = new Ajv({
     },
     date: { type: 'string', validate: (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(s)) },
     uri: { type: 'string', validate: (s: string) => URL.canParse(s) },
+    printable: { type: 'string', validate: (s: string) => !CONTROL.test(s) },
+    'absolute-url': { type: 'string', validate: (s: string) => URL_CHARS.test(s) && URL.canParse(s) },
+    'http-url': { type: 'string', validate: (s: string) => URL_CHARS.test(s) && /^https?:\/\//i.test(s) && URL.canParse(s) },
   },
 });
 ajv.addKeyword({ keyword: 'errorMessage', schemaType: 'string' });
+
+const checkJsonLimits: SchemaValidateFunction = (limits: JsonLimits, data: unknown) => {
+  const problem = jsonLimitsProblem(data, limits);
+  checkJsonLimits.errors = problem === undefined ? [] : [{ keyword: 'jsonLimits', message: problem, params: { ...limits } }];
+  return problem === undefined;
+};
+ajv.addKeyword({ keyword: 'jsonLimits', schemaType: 'object', errors: true, validate: checkJsonLimits });
 
 export function compile<T>(schema: object): ValidateFunction<T> {
   return ajv.compile<T>(schema);
@@ -68,10 +89,19 @@ export function describeValidationError(errors: readonly ErrorObject[] | null | 
     }
     case 'enum':
       return `${path || root} must be one of: ${(err.params['allowedValues'] as unknown[]).join(', ')}`;
-    case 'format':
-      if (err.params['format'] === 'currency') return `${path} must be an ISO 4217 currency code`;
-      if (err.params['format'] === 'card-number') return `${path} is not a valid card number (Luhn check failed)`;
+    case 'format': {
+      const format = String(err.params['format']);
+      if (format === 'currency') return `${path} must be an ISO 4217 currency code`;
+      if (format === 'card-number') return `${path} is not a valid card number (Luhn check failed)`;
+      const value = typeof err.data === 'string' ? err.data : '';
+      if ((format === 'printable' || URL_FORMATS.has(format)) && CONTROL.test(value)) return `${path || root} must not contain control characters`;
+      if (URL_FORMATS.has(format) && !URL_CHARS.test(value) && value !== '') {
+        return `${path || root} must be an absolute ${format === 'http-url' ? 'http(s) ' : ''}URL of printable ASCII characters (percent-encode spaces and other characters)`;
+      }
       break;
+    }
+    case 'jsonLimits':
+      return `${path || root} ${err.message ?? 'is too large'}`;
     case 'const':
       return `${path || root} must be ${JSON.stringify(err.params['allowedValue'])}`;
     case 'maximum':

@@ -10,7 +10,7 @@ import { sendScript } from './tokenize-widget.routes.js';
 
 const PayBody = Type.Object(
   {
-    number_hash: Type.String({ minLength: 1, maxLength: 128 }),
+    number_hash: Type.String({ minLength: 1, maxLength: 128, format: 'printable' }),
     security_code: Type.Optional(Type.String({ pattern: '^[0-9]{3,4}$', errorMessage: 'must be 3 or 4 digits' })),
     save_card: Type.Optional(Type.Boolean()),
   },

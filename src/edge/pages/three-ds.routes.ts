@@ -29,8 +29,10 @@ function framed(req: FastifyRequest): boolean {
 /** Where the answer hands the payer over: payment_options.return_url when it is a web URL. */
 function returnUrlOf(paymentOptions: Record<string, unknown> | null | undefined): string | undefined {
   const url = paymentOptions?.['return_url'];
-  // Only web URLs are followed; anything else (dummy:/url, javascript:) ends on our own page.
-  return typeof url === 'string' && /^https?:\/\//i.test(url) ? url : undefined;
+  // Only web URLs of printable ASCII are followed (a Location header holds nothing else; the schema
+  // refuses others now, but a session stored before may hold one); anything else (dummy:/url,
+  // javascript:) ends on our own page.
+  return typeof url === 'string' && /^https?:\/\/[\x21-\x7e]+$/i.test(url) ? url : undefined;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Type, type SchemaOptions, type Static, type TObject, type TUnion, type TUnsafe } from '@sinclair/typebox';
+import { FreeJson, Identifier, TOKEN_MAX, Url } from './fields.js';
 
 /**
  * The request-side wire objects of the Smart Glocal API (spec §6.5–6.10), written once and used
@@ -59,9 +60,6 @@ const NonEmptyText = (maxLength: number, options: SchemaOptions = {}) =>
     errorMessage: `must be a non-empty string of at most ${maxLength} characters`,
   });
 
-/** Tokens and hashes are opaque and of unknown length; the cap only stops absurd payloads. */
-const TOKEN_MAX = 1024;
-
 // ---------------------------------------------------------------------------------------------
 // Amounts, customer, metadata (§6.5, §6.6, §4)
 
@@ -101,7 +99,7 @@ export type CustomerContact = Static<typeof CustomerContact>;
 
 export const Customer = Type.Object(
   {
-    reference: NonEmptyText(255, { description: "The payer's or recipient's id in the partner's system" }),
+    reference: Identifier(255, { description: "The payer's or recipient's id in the partner's system" }),
     contacts: Type.Optional(Type.Array(CustomerContact)),
   },
   { title: 'Customer' },
@@ -115,7 +113,7 @@ export type Customer = Static<typeof Customer>;
  */
 export const RevenueSplitItem = Type.Object(
   {
-    contractor_alias: Type.String({ minLength: 1, maxLength: 64, description: 'A contractor of the project (project setting contractors)' }),
+    contractor_alias: Identifier(64, { description: 'A contractor of the project (project setting contractors)' }),
     percent: Type.Optional(
       Type.Union([Type.String(), Type.Number(), Type.Null()], { description: 'Share of the amount in percent, above 0 and at most 100, e.g. "12.5"' }),
     ),
@@ -126,7 +124,7 @@ export const RevenueSplitItem = Type.Object(
 );
 export const RevenueSplitInfo = Type.Array(RevenueSplitItem, { minItems: 1, maxItems: 50, title: 'RevenueSplitInfo' });
 
-export const Metadata = Type.Unknown({
+export const Metadata = FreeJson({
   title: 'Metadata',
   description: 'Any JSON value chosen by the partner; echoed back in responses and webhooks',
 });
@@ -159,7 +157,7 @@ export const Participant = Type.Object(
     last_name: Type.Optional(Text(80)),
     middle_name: Type.Optional(Text(255)),
     company_name: Type.Optional(Text(100)),
-    reference: Type.Optional(Text(255)),
+    reference: Type.Optional(Text(255, { format: 'printable' })),
     tax_reference: Type.Optional(Text(255)),
     country_iso2: Type.Optional(Text(255)),
     country_iso3: Type.Optional(Text(255)),
@@ -181,8 +179,8 @@ export const Participant = Type.Object(
     code: Type.Optional(Text(255)),
     swift_bic_code: Type.Optional(Text(255)),
     description: Type.Optional(Text(255)),
-    beneficiary_id: Type.Optional(Text(255)),
-    wallet_id: Type.Optional(Text(255)),
+    beneficiary_id: Type.Optional(Text(255, { format: 'printable' })),
+    wallet_id: Type.Optional(Text(255, { format: 'printable' })),
     citizenship_country_iso_3: Type.Optional(Text(255)),
     date_of_birth: Type.Optional(Type.String({ format: 'date', errorMessage: 'must be a date, YYYY-MM-DD' })),
     ipv4: Type.Optional(Text(255)),
@@ -205,16 +203,16 @@ export type ParticipantDetails = Static<typeof ParticipantDetails>;
 // ---------------------------------------------------------------------------------------------
 // Payment options (§6.10)
 
-/** [V-131] only, and the field types are not documented: kept loose. */
+/** [V-131] only, and the field types are not documented: kept loose (free-form JSON, bounded). */
 export const Subscription = Type.Object(
   {
-    id: Type.Optional(Type.Unknown()),
-    period: Type.Optional(Type.Unknown()),
-    initial: Type.Optional(Type.Unknown()),
-    next_point: Type.Optional(Type.Unknown()),
-    retries_exceeded: Type.Optional(Type.Unknown()),
-    unsubscribe_url: Type.Optional(Type.Unknown()),
-    provider_subscription_id: Type.Optional(Type.Unknown()),
+    id: Type.Optional(FreeJson()),
+    period: Type.Optional(FreeJson()),
+    initial: Type.Optional(FreeJson()),
+    next_point: Type.Optional(FreeJson()),
+    retries_exceeded: Type.Optional(FreeJson()),
+    unsubscribe_url: Type.Optional(FreeJson()),
+    provider_subscription_id: Type.Optional(FreeJson()),
   },
   { title: 'Subscription' },
 );
@@ -234,12 +232,7 @@ export type PlatformDetails = Static<typeof PlatformDetails>;
 export const PaymentOptions = Type.Object(
   {
     return_url: Type.Optional(
-      Type.String({
-        format: 'uri',
-        maxLength: 2048,
-        description: 'Where the payer returns after 3-D Secure, a redirect or a QR payment',
-        errorMessage: 'must be an absolute URL',
-      }),
+      Url({ description: 'Where the payer returns after 3-D Secure, a redirect or a QR payment (followed only when http or https)' }),
     ),
     recurrent: Type.Optional(
       Type.Boolean({ description: '`true`: issue a recurrent token once the payment succeeds' }),
@@ -314,16 +307,16 @@ export type PayoutBankCard = Static<typeof PayoutBankCard>;
 /** Card data as hashed by the tokenisation widget. */
 export const EncryptedCard = Type.Object(
   {
-    number_hash: NonEmptyText(TOKEN_MAX),
-    expiration_date_hash: Type.Optional(Text(TOKEN_MAX)),
-    security_code_hash: Type.Optional(Text(TOKEN_MAX)),
-    cardholder_name_hash: Type.Optional(Text(TOKEN_MAX)),
+    number_hash: Identifier(TOKEN_MAX),
+    expiration_date_hash: Type.Optional(Text(TOKEN_MAX, { format: 'printable' })),
+    security_code_hash: Type.Optional(Text(TOKEN_MAX, { format: 'printable' })),
+    cardholder_name_hash: Type.Optional(Text(TOKEN_MAX, { format: 'printable' })),
   },
   { title: 'EncryptedCard' },
 );
 export type EncryptedCard = Static<typeof EncryptedCard>;
 
-export const TokenizedCard = Type.Object({ token: NonEmptyText(TOKEN_MAX) }, { title: 'TokenizedCard' });
+export const TokenizedCard = Type.Object({ token: Identifier(TOKEN_MAX) }, { title: 'TokenizedCard' });
 export type TokenizedCard = Static<typeof TokenizedCard>;
 
 export const PaymentCard = Discriminated(
@@ -367,7 +360,7 @@ export type PayoutCard = Static<typeof PayoutCard>;
 
 export const RecurrentDetails = Type.Object(
   {
-    token: NonEmptyText(TOKEN_MAX, { description: 'Recurrent token issued after a payment with `recurrent: true`' }),
+    token: Identifier(TOKEN_MAX, { description: 'Recurrent token issued after a payment with `recurrent: true`' }),
     initiator: Type.Optional(
       StringEnum(['merchant', 'client'], {
         description: '`merchant`: merchant-initiated (MIT); `client`: the payer is present (CIT)',
@@ -488,7 +481,7 @@ export type RuBankAccount = Static<typeof RuBankAccount>;
 export const FasterPaymentSystemBankAccount = Type.Object(
   {
     phone: NonEmptyText(64),
-    bank_id: NonEmptyText(64, { description: 'FPS bank id, e.g. `100000000069`' }),
+    bank_id: Identifier(64, { description: 'FPS bank id, e.g. `100000000069`' }),
     description: NonEmptyText(140),
   },
   { title: 'FasterPaymentSystemBankAccount' },
@@ -499,7 +492,7 @@ export type FasterPaymentSystemBankAccount = Static<typeof FasterPaymentSystemBa
 export const FasterPaymentSystemVerificationBankAccount = Type.Object(
   {
     phone: Type.Optional(Text(64)),
-    bank_id: Type.Optional(Text(64)),
+    bank_id: Type.Optional(Text(64, { format: 'printable' })),
   },
   { title: 'FasterPaymentSystemVerificationBankAccount' },
 );

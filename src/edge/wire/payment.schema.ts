@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { FreeJson } from './fields.js';
 import { AmountDetails, Customer, Metadata, ParticipantDetails, PaymentDetails, PaymentOptions, RevenueSplitInfo } from './objects.schema.js';
 import { SessionId } from './session.schema.js';
 
@@ -35,7 +36,7 @@ export const StartPaymentBody = Type.Object(
 export type StartPaymentBody = Static<typeof StartPaymentBody>;
 
 export const ConfirmBody = Type.Object(
-  { session_id: SessionId, confirm_information: Type.Optional(Type.Unknown({ description: 'Bank 131 extension; accepted and ignored' })) },
+  { session_id: SessionId, confirm_information: Type.Optional(FreeJson({ description: 'Bank 131 extension; accepted and ignored' })) },
   { title: 'SessionConfirmRequest' },
 );
 export type ConfirmBody = Static<typeof ConfirmBody>;

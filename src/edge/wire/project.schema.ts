@@ -13,7 +13,8 @@ const FeeRule = Type.Object(
 
 export const SettingsPatch = Type.Object(
   {
-    webhook_url: Type.Optional(Type.Union([Type.String({ maxLength: 2048 }), Type.Null()])),
+    // The scheme, host and address are checked by the domain (validateWebhookUrl); the schema refuses control characters.
+    webhook_url: Type.Optional(Type.Union([Type.String({ maxLength: 2048, format: 'printable' }), Type.Null()])),
     auto_confirm: Type.Optional(Type.Boolean()),
     allow_partial_refunds: Type.Optional(Type.Boolean()),
     api_version: Type.Optional(Type.Union([Type.Literal('v1'), Type.Literal('v2')], { errorMessage: 'must be "v1" or "v2"' })),

@@ -10,8 +10,9 @@ import {
   RevenueSplitInfo,
 } from './objects.schema.js';
 import { ErrorObject } from './envelope.schema.js';
+import { Identifier } from './fields.js';
 
-export const SessionId = Type.String({ minLength: 1, maxLength: 64, title: 'SessionId', errorMessage: 'must be a session id like ps_3230' });
+export const SessionId = Identifier(64, { title: 'SessionId', errorMessage: 'must be a session id like ps_3230' });
 
 /**
  * session/create (§5.1): everything optional, stored for a later start. `payout_details` is the v2

@@ -1,4 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { Identifier, TOKEN_MAX, Url } from './fields.js';
+import { SessionId } from './session.schema.js';
 
 const Locale = Type.Unsafe<'en' | 'ru'>({ type: 'string', enum: ['en', 'ru'] });
 /** The SG examples send some booleans as strings ("true"); both forms are accepted. */
@@ -9,15 +11,15 @@ export const PublicTokenBody = Type.Object(
     tokenize_widget: Type.Optional(Type.Object({ access: Type.Optional(Flag), locale: Type.Optional(Locale) })),
     acquiring_widget: Type.Optional(
       Type.Object({
-        session_id: Type.String({ minLength: 1 }),
+        session_id: SessionId,
         locale: Type.Optional(Locale),
         show_recurrent_checkbox: Type.Optional(Flag),
-        success_return_url: Type.Optional(Type.String({ format: 'uri', pattern: '^[Hh][Tt][Tt][Pp][Ss]?://', errorMessage: 'must be an absolute http(s) URL' })),
-        failure_return_url: Type.Optional(Type.String({ format: 'uri', pattern: '^[Hh][Tt][Tt][Pp][Ss]?://', errorMessage: 'must be an absolute http(s) URL' })),
+        success_return_url: Type.Optional(Url({ http: true })),
+        failure_return_url: Type.Optional(Url({ http: true })),
         success_on_hold: Type.Optional(Flag),
       }),
     ),
-    fps_no_account_widget: Type.Optional(Type.Object({ session_id: Type.String({ minLength: 1 }) })),
+    fps_no_account_widget: Type.Optional(Type.Object({ session_id: SessionId })),
   },
   { title: 'PublicTokenRequest' },
 );
@@ -26,15 +28,15 @@ export type PublicTokenBody = Static<typeof PublicTokenBody>;
 export const TokenInfoBody = Type.Object(
   {
     type: Type.Unsafe<'card' | 'public_token' | 'recurrent_token'>({ type: 'string', enum: ['card', 'public_token', 'recurrent_token'] }),
-    card: Type.Optional(Type.Object({ type: Type.Optional(Type.String()), encrypted_card: Type.Object({ number_hash: Type.String({ minLength: 1 }) }) })),
-    public_token: Type.Optional(Type.Object({ token: Type.String({ minLength: 1 }) })),
-    recurrent_token: Type.Optional(Type.Object({ token: Type.String({ minLength: 1 }) })),
+    card: Type.Optional(Type.Object({ type: Type.Optional(Type.String()), encrypted_card: Type.Object({ number_hash: Identifier(TOKEN_MAX) }) })),
+    public_token: Type.Optional(Type.Object({ token: Identifier(TOKEN_MAX) })),
+    recurrent_token: Type.Optional(Type.Object({ token: Identifier(TOKEN_MAX) })),
   },
   { title: 'TokenInfoRequest' },
 );
 export type TokenInfoBody = Static<typeof TokenInfoBody>;
 
-export const RecurrentBody = Type.Object({ recurrent: Type.Object({ token: Type.String({ minLength: 1 }) }) }, { title: 'RecurrentTokenRequest' });
+export const RecurrentBody = Type.Object({ recurrent: Type.Object({ token: Identifier(TOKEN_MAX) }) }, { title: 'RecurrentTokenRequest' });
 export type RecurrentBody = Static<typeof RecurrentBody>;
 
 export const TokenizeCardBody = Type.Object(

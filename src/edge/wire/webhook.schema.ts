@@ -1,11 +1,13 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { Identifier } from './fields.js';
+import { SessionId } from './session.schema.js';
 
 export const WEBHOOK_TYPES = ['ready_to_confirm', 'ready_to_capture', 'action_required', 'payment_finished', 'payment_refunded'] as const;
 
 export const TriggerBody = Type.Object(
   {
-    project: Type.Optional(Type.String({ minLength: 1 })),
-    session_id: Type.Optional(Type.String({ minLength: 1 })),
+    project: Type.Optional(Identifier(64)),
+    session_id: Type.Optional(SessionId),
     type: Type.Unsafe<(typeof WEBHOOK_TYPES)[number]>({ type: 'string', enum: [...WEBHOOK_TYPES] }),
   },
   { title: 'TriggerWebhookRequest' },
@@ -16,7 +18,7 @@ export const ResendWindowBody = Type.Object(
   {
     from: Type.String({ format: 'date-time', errorMessage: 'must be an ISO 8601 date-time' }),
     to: Type.String({ format: 'date-time', errorMessage: 'must be an ISO 8601 date-time' }),
-    project: Type.Optional(Type.String({ minLength: 1 })),
+    project: Type.Optional(Identifier(64)),
   },
   { title: 'ResendWebhooksRequest' },
 );
