@@ -25,7 +25,7 @@ export const ResendWindowBody = Type.Object(
 export type ResendWindowBody = Static<typeof ResendWindowBody>;
 
 export const AttemptsQuery = Type.Object({
-  after: Type.Optional(Type.String({ pattern: '^\\d+$', errorMessage: 'must be an attempt id (a whole number)' })),
+  after: Type.Optional(Type.String({ pattern: '^[0-9]{1,18}$', errorMessage: 'must be an attempt id (a whole number of at most 18 digits)' })),
   limit: Type.Optional(Type.String({ pattern: '^\\d{1,3}$', errorMessage: 'must be a whole number up to 999' })),
 });
 export type AttemptsQuery = Static<typeof AttemptsQuery>;
