@@ -39,15 +39,23 @@ test('registration refuses loopback, private and metadata targets, naming the ru
   }
 });
 
-test('delivery checks again: a URL that points at a private address by then is refused, not connected to', async () => {
-  // Simulate a target that became private after registration (DNS rebinding, an edited row).
-  await h.runtime.database.db.updateTable('projects').set({ webhook_url: rx.url }).where('name', '=', 'demo').execute();
-  h.runtime.app.log.info('rebound');
+/**
+ * Writes `url` straight into demo's row (as DNS rebinding or an edited row would: registration never
+ * saw it), triggers a webhook and returns its delivery log entry once the worker has tried it.
+ */
+async function triggerWithStoredUrl(url: string) {
+  await h.runtime.database.db.updateTable('projects').set({ webhook_url: url }).where('name', '=', 'demo').execute();
   await new Promise((r) => setTimeout(r, 1100)); // the project cache notices within a second
   const t = await h.admin('POST', '/webhooks/trigger', { type: 'payment_finished' });
   assert.equal(t.statusCode, 200, t.body);
   await new Promise((r) => setTimeout(r, 600));
   const [entry] = (await h.admin('GET', `/sessions/${t.json().session_id}/webhooks`)).json().webhooks;
+  return entry;
+}
+
+test('delivery checks again: a URL that points at a private address by then is refused, not connected to', async () => {
+  // Simulate a target that became private after registration (DNS rebinding, an edited row).
+  const entry = await triggerWithStoredUrl(rx.url);
   assert.equal(rx.received.length, 0);
   assert.equal(entry.attempts.length, 1);
   assert.match(entry.attempts[0].error, /refused: 127\.0\.0\.1 is a private address/);
@@ -72,12 +80,7 @@ test('delivery refuses an IPv6 literal that carries or leads to an internal IPv4
   assert.equal(rx.received.length, 0);
 
   // Through the worker too: a row edited to the SIIT form of the receiver's address is not delivered.
-  await h.runtime.database.db.updateTable('projects').set({ webhook_url: `http://[::ffff:0:127.0.0.1]:${port}/hook` }).where('name', '=', 'demo').execute();
-  await new Promise((r) => setTimeout(r, 1100)); // the project cache notices within a second
-  const t = await h.admin('POST', '/webhooks/trigger', { type: 'payment_finished' });
-  assert.equal(t.statusCode, 200, t.body);
-  await new Promise((r) => setTimeout(r, 600));
-  const [entry] = (await h.admin('GET', `/sessions/${t.json().session_id}/webhooks`)).json().webhooks;
+  const entry = await triggerWithStoredUrl(`http://[::ffff:0:127.0.0.1]:${port}/hook`);
   assert.equal(rx.received.length, 0);
   assert.equal(entry.attempts.length, 1);
   assert.match(entry.attempts[0].error, /refused: ::ffff:0:7f00:1 is a private address/);
