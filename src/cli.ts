@@ -23,9 +23,9 @@ const USAGE = `usage: payrail <command>
   call <method> [json|@file]           send a signed API request and print the answer
        [--project demo] [--key <pem>] [--api v1|v2] [--idempotency-key <k>] [--url <base>]
        [--timestamp]   sign with X-PARTNER-TIMESTAMP (projects with the replay guard on)
-  project create <name> --public-key <pem file> [--webhook-url <u>] [--auto-confirm] [--allow-partial-refunds] [--api-version v1|v2]
+  project create <name> --public-key <pem file> [--webhook-url <u>] [--auto-confirm] [--allow-partial-refunds] [--api-version v1|v2] [--capture-mode auto|manual]
   project show <name>
-  project update <name> [--webhook-url <u>|--no-webhook-url] [--auto-confirm true|false] [--allow-partial-refunds true|false] [--api-version v1|v2]
+  project update <name> [--webhook-url <u>|--no-webhook-url] [--auto-confirm true|false] [--allow-partial-refunds true|false] [--api-version v1|v2] [--capture-mode auto|manual]
                  [--contractors a,b,c]   (aliases that revenue_split_info may name; '' clears)
   project add-key <name> <pem file>
   project delete-key <name> <key id>
@@ -160,6 +160,7 @@ async function project(config: Config, args: string[]): Promise<number> {
       'auto-confirm': { type: 'string' },
       'allow-partial-refunds': { type: 'string' },
       'api-version': { type: 'string' },
+      'capture-mode': { type: 'string' },
       contractors: { type: 'string' },
       url: { type: 'string' },
     },
@@ -170,6 +171,7 @@ async function project(config: Config, args: string[]): Promise<number> {
   if (values['webhook-url'] !== undefined) settings['webhook_url'] = values['webhook-url'];
   if (values['no-webhook-url']) settings['webhook_url'] = null;
   if (values['api-version'] !== undefined) settings['api_version'] = values['api-version'];
+  if (values['capture-mode'] !== undefined) settings['capture_mode'] = values['capture-mode'];
   // Split payments: the contractor aliases revenue_split_info may name, comma-separated ('' for none).
   if (values.contractors !== undefined) settings['contractors'] = values.contractors.split(',').map((a) => a.trim()).filter((a) => a !== '');
   const autoConfirm = sub === 'create' && values['auto-confirm'] === '' ? true : boolFlag(values['auto-confirm'], 'auto-confirm');

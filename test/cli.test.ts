@@ -241,6 +241,18 @@ describe('payrail project', () => {
     });
   });
 
+  test('project update --capture-mode manual sets the setting; a wrong value is refused by the server with its message', async () => {
+    const set = await cli(['project', 'update', 'demo', '--capture-mode', 'manual'], server.port);
+    assert.equal(set.code, 0, set.stderr);
+    assert.equal(JSON.parse(set.stdout).project.settings.capture_mode, 'manual');
+    const bad = await cli(['project', 'update', 'demo', '--capture-mode', 'later'], server.port);
+    assert.equal(bad.code, 1);
+    assert.equal(JSON.parse(bad.stdout).error.code, 'invalid_request');
+    assert.match(JSON.parse(bad.stdout).error.description, /capture_mode must be "auto" or "manual"/);
+    const back = await cli(['project', 'update', 'demo', '--capture-mode', 'auto'], server.port);
+    assert.equal(JSON.parse(back.stdout).project.settings.capture_mode, 'auto');
+  });
+
   test('project show of an unknown project exits 1 with not_found', async () => {
     const out = await cli(['project', 'show', 'nobody'], server.port);
     assert.equal(out.code, 1);

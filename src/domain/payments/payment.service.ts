@@ -112,7 +112,8 @@ export async function startPayment(tx: Tx, deps: PaymentDeps, project: Project, 
     currency,
     capturedAmount: 0,
     fee: 0,
-    hold: options?.['hold'] === true,
+    // payrail's own hold flag, or the project's capture_mode for clients that cannot send it.
+    hold: options?.['hold'] === true || (project.captureMode === 'manual' && source.type === 'card'),
     source,
     customer: params.customer ?? null,
     participantDetails: params.participant_details ?? null,
@@ -182,6 +183,9 @@ function checkAmount(given: Money | undefined, currency: string, limit: number, 
 /** session/capture on a hold: takes it in full, or in part (the rest is released). */
 export async function capturePayment(c: ActionContext, payment: Payment, amount: Money | undefined): Promise<ActionResult<Payment>> {
   const captureAmount = checkAmount(amount, payment.currency, payment.amount, 'the amount on hold');
+  if (payment.revenueSplit && captureAmount !== payment.amount) {
+    throw invalidRequest(`payment ${payment.id} is split between contractors (revenue_split_info) and is captured in full only: omit amount_details`);
+  }
   const op = await movePayment(c.tx, payment, 'capturing', { captureAmount }, c.now);
   await cancelJob(c.tx, jobKey(payment.id, 'hold_expiry'));
   await enqueueJob(c.tx, { kind: 'payment.capture', payload: { paymentId: payment.id }, runAt: c.now, uniqueKey: jobKey(payment.id, 'capture') }, c.now);

@@ -24,6 +24,12 @@ export interface ProjectSettings {
    * signature covers `timestamp.body`, and a request is accepted once within this many seconds.
    */
   readonly signatureMaxAgeSeconds: number | null;
+  /**
+   * `manual`: every card payment stops at ready_to_capture (a hold) and waits for session/capture,
+   * for clients that cannot send payrail's `payment_options.hold`; `auto`: captured at once unless
+   * the payment asked for a hold.
+   */
+  readonly captureMode: 'auto' | 'manual';
 }
 
 export interface Project extends ProjectSettings {
@@ -56,6 +62,7 @@ export function toProject(row: ProjectRow): Project {
     cardIdEnabled: row.card_id_enabled,
     contractors: (row.contractors as string[] | null) ?? [],
     signatureMaxAgeSeconds: row.signature_max_age_seconds,
+    captureMode: row.capture_mode,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -101,6 +108,7 @@ function settingsColumns(settings: ProjectSettings) {
     card_id_enabled: settings.cardIdEnabled,
     contractors: JSON.stringify(settings.contractors),
     signature_max_age_seconds: settings.signatureMaxAgeSeconds,
+    capture_mode: settings.captureMode,
   };
 }
 

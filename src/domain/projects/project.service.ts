@@ -42,6 +42,7 @@ export const DEFAULT_SETTINGS: ProjectSettings = {
   cardIdEnabled: false,
   contractors: [],
   signatureMaxAgeSeconds: null,
+  captureMode: 'auto',
 };
 
 const notFound = (name: string) => new ApiError('not_found', `project "${name}" does not exist`);

@@ -35,6 +35,12 @@ export const SettingsPatch = Type.Object(
         description: 'The optional replay guard: requests carry X-PARTNER-TIMESTAMP, signed as timestamp + "." + body, accepted once within this many seconds (docs/security.md)',
       }),
     ),
+    capture_mode: Type.Optional(
+      Type.Union([Type.Literal('auto'), Type.Literal('manual')], {
+        errorMessage: 'must be "auto" or "manual"',
+        description: 'manual: every card payment stops at ready_to_capture and waits for session/capture; auto (default): captured at once unless payment_options.hold',
+      }),
+    ),
     fees: Type.Optional(
       Type.Object(
         { payout: Type.Optional(FeeRule), payment: Type.Optional(FeeRule) },
@@ -76,6 +82,7 @@ export function settingsFromWire(patch: SettingsPatch | undefined): Partial<Proj
   if (patch.card_id_enabled !== undefined) out.cardIdEnabled = patch.card_id_enabled;
   if (patch.contractors !== undefined) out.contractors = patch.contractors;
   if (patch.signature_max_age_seconds !== undefined) out.signatureMaxAgeSeconds = patch.signature_max_age_seconds;
+  if (patch.capture_mode !== undefined) out.captureMode = patch.capture_mode;
   return out;
 }
 
@@ -99,6 +106,7 @@ export function renderProject(view: ProjectView) {
       card_id_enabled: p.cardIdEnabled,
       contractors: p.contractors,
       signature_max_age_seconds: p.signatureMaxAgeSeconds,
+      capture_mode: p.captureMode,
     },
     keys: view.keys.map(renderKey),
     created_at: formatTimestamp(p.createdAt),

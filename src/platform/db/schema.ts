@@ -19,6 +19,7 @@ export interface ProjectsTable {
   card_id_enabled: ColumnType<boolean, boolean | undefined, boolean>;
   contractors: ColumnType<unknown, string | undefined, string>;
   signature_max_age_seconds: ColumnType<number | null, number | null | undefined, number | null>;
+  capture_mode: ColumnType<'auto' | 'manual', 'auto' | 'manual' | undefined, 'auto' | 'manual'>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
