@@ -101,6 +101,28 @@ describe('capture_mode', () => {
     }
   });
 
+  test('manual: a split payment waits on hold too, and is captured in full only', async () => {
+    await patchProject(h, 'demo', { capture_mode: 'manual', contractors: ['supplier_a'] });
+    try {
+      const split = [{ contractor_alias: 'supplier_a', percent: '30' }];
+      const sid = (await pay(5000, { revenue_split_info: split })).session['id'] as string;
+      const ready = await hook(rx, sid, 1, 'ready_to_capture');
+      const pm = ready.session['acquiring_payments'][0].id as string;
+      assertError(
+        await h.call('session/capture', { session_id: sid, amount_details: USD(4000) }),
+        400,
+        'invalid_request',
+        `payment ${pm} is split between contractors (revenue_split_info) and is captured in full only: omit amount_details`,
+      );
+      await ok(h, 'session/capture', { session_id: sid });
+      const done = await hook(rx, sid, 2, 'payment_finished');
+      assert.equal(done.session['acquiring_payments'][0].amounts.gross.amount, 5000);
+      assert.equal(done.session['acquiring_payments'][0].revenue_split_info[0].amount.amount, 1500);
+    } finally {
+      await patchProject(h, 'demo', { capture_mode: 'auto', contractors: [] });
+    }
+  });
+
   test('a setting changed later applies to payments started later, not to one already on its way', async () => {
     const before = (await pay(3000)).session['id'] as string;
     await hook(rx, before, 1, 'payment_finished');
