@@ -20,8 +20,13 @@ import { outboxEvents } from './edge/wire/outbox-events.js';
 import { paymentJobHandlers } from './domain/payments/payment.jobs.js';
 import { payoutJobHandlers } from './domain/payouts/payout.jobs.js';
 import { SandboxRails } from './connectors/sandbox/sandbox-rails.js';
+import { SandboxTaxpayers } from './connectors/sandbox/sandbox-taxpayers.js';
+import { UnconfiguredTaxpayers } from './connectors/unconfigured/unconfigured-taxpayers.js';
 import { UnconfiguredRails } from './connectors/unconfigured/unconfigured-processor.js';
 import { SandboxCardProcessor } from './connectors/sandbox/sandbox-card-processor.js';
+import { SandboxPayerRails } from './connectors/sandbox/sandbox-payer-rails.js';
+import { SandboxWalletTokens } from './connectors/sandbox/sandbox-wallet-tokens.js';
+import { UnconfiguredPayerRails, UnconfiguredWalletTokens } from './connectors/unconfigured/unconfigured-payer-rails.js';
 import { UnconfiguredProcessor } from './connectors/unconfigured/unconfigured-processor.js';
 import { loadKeyring } from './platform/keys/keyring.js';
 import { resolveMasterKey } from './platform/keys/master-key.js';
@@ -98,11 +103,19 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     if (sandboxClock) await syncClock(db, sandboxClock);
     const projects = new ProjectDirectory(db);
     const processor = config.mode === 'sandbox' ? new SandboxCardProcessor(db) : new UnconfiguredProcessor();
+    // FPS / internet banking / wallets, and the wallet-token decrypter for tokenized and secured cards.
+    const payerRails = config.mode === 'sandbox' ? new SandboxPayerRails(db) : new UnconfiguredPayerRails();
+    const walletTokens = config.mode === 'sandbox' ? new SandboxWalletTokens() : new UnconfiguredWalletTokens();
     // Every declared job kind has its handler, or this does not compile (platform/jobs/job-kinds.ts).
     const registry: JobHandlers = {
       ...housekeepingJobs(db, clock),
-      ...paymentJobHandlers({ ...domain, db, processor, publicUrl: config.publicUrl }),
-      ...payoutJobHandlers({ ...domain, db, rails: config.mode === 'sandbox' ? new SandboxRails(db) : new UnconfiguredRails() }),
+      ...paymentJobHandlers({ ...domain, db, processor, payerRails, walletTokens, publicUrl: config.publicUrl }),
+      ...payoutJobHandlers({
+        ...domain,
+        db,
+        rails: config.mode === 'sandbox' ? new SandboxRails(db) : new UnconfiguredRails(),
+        taxpayers: config.mode === 'sandbox' ? new SandboxTaxpayers(db) : new UnconfiguredTaxpayers(),
+      }),
     };
     const jobHandlers = new Map<string, JobHandler>([...handlerEntries(registry), ...(opts.jobHandlers ?? [])]);
     const worker = createWorker({ db, clock, serverKey, webhookAllowPrivate: config.webhookAllowPrivate, jobHandlers, log: logger });
@@ -119,6 +132,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       worker,
       sandboxClock,
       webhookAllowPrivate: config.webhookAllowPrivate,
+      walletTokens,
     });
     if (sandboxClock) {
       // Another instance may move the shared sandbox clock; follow it within a second.

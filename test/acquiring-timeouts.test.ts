@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startHarness, type Harness } from './helpers/harness.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
-import { USD, advance, assertError, bankCard, captured, hook, maskedCard, ok, patchProject, shape, statusOf, typesFor } from './helpers/acquiring.js';
+import { USD, advance, assertError, bankCard, captured, hook, maskedCard, ok, patchProject, refundAmounts, shape, statusOf, typesFor } from './helpers/acquiring.js';
 
 /**
  * What the sandbox clock makes happen (docs/test-cards.md, "Timeouts"): the 240-minute confirm
@@ -57,6 +57,7 @@ describe('timeouts', () => {
           id: '<pm>',
           status: 'failed',
           created_at: '<ts>',
+          updated_at: '<ts>',
           finished_at: '<ts>',
           customer,
           payment_details: maskedCard('visa', '4242', '424242'),
@@ -115,6 +116,7 @@ describe('timeouts', () => {
           id: '<pm>',
           status: 'failed',
           created_at: '<ts>',
+          updated_at: '<ts>',
           finished_at: '<ts>',
           customer,
           payment_details: maskedCard('visa', '3220', '400000'),
@@ -154,6 +156,7 @@ describe('timeouts', () => {
           id: '<pm>',
           status: 'failed',
           created_at: '<ts>',
+          updated_at: '<ts>',
           finished_at: '<ts>',
           customer,
           payment_details: maskedCard('visa', '4242', '424242'),
@@ -206,6 +209,7 @@ describe('test card 4000 0000 0000 0259', () => {
       id: '<pm>',
       status: 'succeeded',
       created_at: '<ts>',
+      updated_at: '<ts>',
       finished_at: '<ts>',
       customer,
       payment_details: maskedCard('visa', '0259', '400000'),
@@ -224,7 +228,7 @@ describe('test card 4000 0000 0000 0259', () => {
       created_at: '<ts>',
       updated_at: '<ts>',
       finished_at: '<ts>',
-      acquiring_payments: [{ ...paid, refunds: [{ id: '<rf>', status: 'accepted', created_at: '<ts>', finished_at: '<ts>', is_chargeback: true, amount_details: USD(10000) }] }],
+      acquiring_payments: [{ ...paid, refunds: [{ id: '<rf>', status: 'accepted', created_at: '<ts>', finished_at: '<ts>', is_chargeback: true, amount_details: USD(10000), amounts: refundAmounts(USD(10000)) }] }],
     });
     assertAtLimit(cb.session['acquiring_payments'][0].refunds[0].created_at, fin.session['finished_at'], 86_400_000, 'chargeback');
     assert.equal(cb.session['finished_at'], fin.session['finished_at'], 'the session stayed accepted throughout');
@@ -248,7 +252,7 @@ describe('test card 4000 0000 0000 0259', () => {
       await advance(h, 86_400 + 60);
       const s = await statusOf(h, sid);
       assert.deepEqual(shape(s['acquiring_payments'][0].refunds), [
-        { id: '<rf>', status: 'accepted', created_at: '<ts>', finished_at: '<ts>', is_chargeback: true, amount_details: USD(10000) },
+        { id: '<rf>', status: 'accepted', created_at: '<ts>', finished_at: '<ts>', is_chargeback: true, amount_details: USD(10000), amounts: refundAmounts(USD(10000)) },
       ]);
       assertAtLimit(s['acquiring_payments'][0].refunds[0].created_at, fin.session['finished_at'], 86_400_000, 'chargeback');
       assert.deepEqual(typesFor(rx, sid), ['ready_to_confirm', 'ready_to_capture', 'payment_finished', 'payment_refunded']);
@@ -264,8 +268,8 @@ describe('test card 4000 0000 0000 0259', () => {
     await advance(h, 86_400 + 60);
     const cb = await hook(rx, sid, 4, 'payment_refunded');
     assert.deepEqual(shape(cb.session['acquiring_payments'][0].refunds), [
-      { id: '<rf>', status: 'accepted', created_at: '<ts>', finished_at: '<ts>', amount_details: USD(3000) },
-      { id: '<rf>', status: 'accepted', created_at: '<ts>', finished_at: '<ts>', is_chargeback: true, amount_details: USD(7000) },
+      { id: '<rf>', status: 'accepted', created_at: '<ts>', finished_at: '<ts>', is_chargeback: false, amount_details: USD(3000), amounts: refundAmounts(USD(3000)) },
+      { id: '<rf>', status: 'accepted', created_at: '<ts>', finished_at: '<ts>', is_chargeback: true, amount_details: USD(7000), amounts: refundAmounts(USD(7000)) },
     ]);
   });
 });
@@ -305,6 +309,7 @@ describe('card expiry by the sandbox clock', () => {
           id: '<pm>',
           status: 'failed',
           created_at: '<ts>',
+          updated_at: '<ts>',
           finished_at: '<ts>',
           customer,
           payment_details: maskedCard('mastercard', '4444', '555555'),

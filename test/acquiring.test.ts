@@ -19,6 +19,7 @@ import {
   typesFor,
   until,
   type Version,
+  refundAmounts,
 } from './helpers/acquiring.js';
 
 /**
@@ -84,6 +85,7 @@ for (const version of ['v1', 'v2'] as const) {
         const payment = {
           id: '<pm>',
           created_at: '<ts>',
+          updated_at: '<ts>',
           customer,
           amount_details: USD(12345),
           participant_details: { sender: { full_name: 'Ann Payer' } },
@@ -188,7 +190,7 @@ for (const version of ['v1', 'v2'] as const) {
           { version },
         );
         const sid: string = init.session.id;
-        const base = { id: '<pm>', created_at: '<ts>', customer, amount_details: USD(10000), payment_options: { hold: true } };
+        const base = { id: '<pm>', created_at: '<ts>', updated_at: '<ts>', customer, amount_details: USD(10000), payment_options: { hold: true } };
         const card = maskedCard('mastercard', '4444', '555555');
         await hook(rx, sid, 1, 'ready_to_confirm');
         await ok(h, 'session/confirm', { session_id: sid }, { version });
@@ -221,7 +223,7 @@ for (const version of ['v1', 'v2'] as const) {
 
         // A partial refund: the session goes back to in_progress, the refund is in_progress.
         const r1 = await ok(h, 'session/refund', { session_id: sid, amount_details: USD(2500), metadata: { reason: 'one item' } }, { version });
-        const refund1 = { id: '<rf>', created_at: '<ts>', amount_details: USD(2500), metadata: { reason: 'one item' } };
+        const refund1 = { id: '<rf>', created_at: '<ts>', is_chargeback: false, amount_details: USD(2500), amounts: refundAmounts(USD(2500)), metadata: { reason: 'one item' } };
         assert.deepEqual(shape(r1.session), {
           id: '<ps>',
           status: 'in_progress',
@@ -249,7 +251,7 @@ for (const version of ['v1', 'v2'] as const) {
           shape(r2.session[L][0].refunds),
           [
             { ...refund1, status: 'accepted', finished_at: '<ts>' },
-            { id: '<rf>', status: 'in_progress', created_at: '<ts>', amount_details: USD(3500) },
+            { id: '<rf>', status: 'in_progress', created_at: '<ts>', is_chargeback: false, amount_details: USD(3500), amounts: refundAmounts(USD(3500)) },
           ],
         );
         const rf2 = await hook(rx, sid, 5, 'payment_refunded');
@@ -278,6 +280,7 @@ for (const version of ['v1', 'v2'] as const) {
           id: '<pm>',
           status: 'succeeded',
           created_at: '<ts>',
+          updated_at: '<ts>',
           finished_at: '<ts>',
           customer,
           payment_details: maskedCard('visa', '4242', '424242'),
@@ -288,7 +291,7 @@ for (const version of ['v1', 'v2'] as const) {
         assert.deepEqual(shape(fin.session), { id: '<ps>', status: 'accepted', created_at: '<ts>', updated_at: '<ts>', finished_at: '<ts>', [L]: [done] });
         assert.deepEqual(captured(fin.session[L][0]), USD(7000));
         const refunded = await ok(h, 'session/refund', { session_id: sid }, { version });
-        assert.deepEqual(shape(refunded.session[L][0].refunds), [{ id: '<rf>', status: 'in_progress', created_at: '<ts>', amount_details: USD(7000) }]);
+        assert.deepEqual(shape(refunded.session[L][0].refunds), [{ id: '<rf>', status: 'in_progress', created_at: '<ts>', is_chargeback: false, amount_details: USD(7000), amounts: refundAmounts(USD(7000)) }]);
         const rf = await hook(rx, sid, 4, 'payment_refunded');
         assert.deepEqual(shape(rf.session), {
           id: '<ps>',
@@ -296,7 +299,7 @@ for (const version of ['v1', 'v2'] as const) {
           created_at: '<ts>',
           updated_at: '<ts>',
           finished_at: '<ts>',
-          [L]: [{ ...done, refunds: [{ id: '<rf>', status: 'accepted', created_at: '<ts>', finished_at: '<ts>', amount_details: USD(7000) }] }],
+          [L]: [{ ...done, refunds: [{ id: '<rf>', status: 'accepted', created_at: '<ts>', finished_at: '<ts>', is_chargeback: false, amount_details: USD(7000), amounts: refundAmounts(USD(7000)) }] }],
         });
       });
     });
@@ -311,6 +314,7 @@ for (const version of ['v1', 'v2'] as const) {
         const base = {
           id: '<pm>',
           created_at: '<ts>',
+          updated_at: '<ts>',
           customer,
           payment_details: maskedCard('visa', '4242', '424242'),
           amount_details: USD(5000),
@@ -357,6 +361,7 @@ for (const version of ['v1', 'v2'] as const) {
               id: '<pm>',
               status: 'failed',
               created_at: '<ts>',
+              updated_at: '<ts>',
               finished_at: '<ts>',
               customer,
               payment_details: maskedCard('visa', '4242', '424242'),
@@ -391,6 +396,7 @@ for (const version of ['v1', 'v2'] as const) {
         const payment = {
           id: '<pm>',
           created_at: '<ts>',
+          updated_at: '<ts>',
           customer,
           amount_details: { amount: 2500, currency: 'gbp' },
           payment_options: { return_url: 'https://shop.example/a' },
@@ -425,7 +431,7 @@ for (const version of ['v1', 'v2'] as const) {
         const sid: string = created.session.id;
         const started = await ok(h, 'session/start/payment', { session_id: sid }, { version });
         assert.deepEqual(shape(started.session[L]), [
-          { id: '<pm>', status: 'in_progress', created_at: '<ts>', customer, payment_details: maskedCard('mastercard', '4444'), amount_details: USD(4200) },
+          { id: '<pm>', status: 'in_progress', created_at: '<ts>', updated_at: '<ts>', customer, payment_details: maskedCard('mastercard', '4444'), amount_details: USD(4200) },
         ]);
         await hook(rx, sid, 1, 'ready_to_confirm');
         await ok(h, 'session/confirm', { session_id: sid }, { version });
@@ -464,6 +470,7 @@ for (const version of ['v1', 'v2'] as const) {
               id: '<pm>',
               status: 'failed',
               created_at: '<ts>',
+              updated_at: '<ts>',
               finished_at: '<ts>',
               customer,
               payment_details: maskedCard('visa', '3220', '400000'),
@@ -496,6 +503,7 @@ describe('auto_confirm', () => {
             id: '<pm>',
             status: 'succeeded',
             created_at: '<ts>',
+            updated_at: '<ts>',
             finished_at: '<ts>',
             customer,
             payment_details: maskedCard('visa', '4242', '424242'),
@@ -607,9 +615,10 @@ describe('request validation', () => {
   });
 
   test('card sources this server cannot charge are refused by name', async () => {
+    // Every source of §6.7 is charged now (test/payment-sources.test.ts); what is refused is named.
     const cases: [unknown, string][] = [
-      [{ type: 'card', card: { type: 'tokenized_card', tokenized_card: { token: 'tok_1' } } }, 'payment_details.card.type tokenized_card is not supported by this server: pay with card.bank_card or card.encrypted_card'],
-      [{ type: 'faster_payment_system' }, 'payment_details.type faster_payment_system is not supported by this server: pay with card.bank_card or card.encrypted_card'],
+      [{ type: 'card', card: { type: 'tokenized_card', tokenized_card: { token: 'tok_1' } } }, "payment_details.card.tokenized_card.token cannot be opened: it is not one of the sandbox's test tokens (docs/test-cards.md)"],
+      [{ type: 'faster_payment_system' }, 'amount_details.currency must be RUB for a faster_payment_system payment (it is USD)'],
       [
         { type: 'card', card: { type: 'encrypted_card', encrypted_card: { number_hash: 'f'.repeat(64) } } },
         'payment_details.card.encrypted_card.number_hash does not name a card of this project (tokenize the card first)',
@@ -680,7 +689,7 @@ describe('refunds', () => {
     // The demo project cannot refund it at all: to demo, the session does not exist.
     assertError(await h.call('session/refund', { session_id: sid }), 404, 'session_not_found', `session ${sid} not found`);
     const whole = await ok(h, 'session/refund', { session_id: sid, amount_details: USD(8000) }, opts);
-    assert.deepEqual(shape(whole.session['acquiring_payments'][0].refunds), [{ id: '<rf>', status: 'in_progress', created_at: '<ts>', amount_details: USD(8000) }]);
+    assert.deepEqual(shape(whole.session['acquiring_payments'][0].refunds), [{ id: '<rf>', status: 'in_progress', created_at: '<ts>', is_chargeback: false, amount_details: USD(8000), amounts: refundAmounts(USD(8000)) }]);
     const rf = await hook(rx, sid, 3, 'payment_refunded');
     assert.equal(rf.session['acquiring_payments'][0].refunds[0].status, 'accepted');
     assertError(await h.call('session/refund', { session_id: sid }, opts), 400, 'amount_exceeds_limit', `payment ${pm} is already refunded in full`);

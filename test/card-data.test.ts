@@ -86,6 +86,7 @@ async function pay(number: string, cvc: string, outcome: Outcome, brand: string)
   const base = {
     id: '<pm>',
     created_at: '<ts>',
+    updated_at: '<ts>',
     finished_at: '<ts>',
     customer,
     payment_details: maskedCard(brand, last4, number.slice(0, 6)),

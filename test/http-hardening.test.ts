@@ -276,7 +276,7 @@ describe('free-form JSON: metadata at most 64 levels and 8 KiB; the whole body a
     );
     assertEnvelope(await api('session/refund', { session_id: 'ps_1', metadata: deep }), 'invalid_request', 'metadata must not be nested more than 64 levels deep');
     assertEnvelope(
-      await api('session/create', { payment_options: { subscription: { id: 'x'.repeat(9000) } } }),
+      await api('session/create', { payment_options: { subscription: { period: 'month', id: 'x'.repeat(9000) } } }),
       'invalid_request',
       'payment_options.subscription.id must be at most 8192 bytes as JSON (it is 9002)',
     );

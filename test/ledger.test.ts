@@ -141,7 +141,7 @@ describe('fees', () => {
 
     // 2.9 % of 10000 is 290, plus 30: 320.
     const { sid, payment } = await pay('4242424242424242', 10_000);
-    assert.deepEqual(payment['amounts'], { gross: USD(10_000), net: USD(9_680), fee: USD(320) });
+    assert.deepEqual(payment['amounts'], { gross: USD(10_000), net: USD(9_680), fee: { merchant_fee: USD(320) } });
     assert.deepEqual(await entriesFor(h.runtime.database.db, payment['id']), [
       { kind: 'capture', postings: { external_card_network: -10_000, acquiring_settlement: 9_680, fees: 320 } },
     ]);
@@ -156,7 +156,7 @@ describe('fees', () => {
 
     // 4000 0000 0000 0259 is charged back a clock-day later: the whole amount leaves acquiring_settlement.
     const cb = await pay('4000000000000259', 5_000);
-    assert.deepEqual(cb.payment['amounts'], { gross: USD(5_000), net: USD(4_825), fee: USD(175) }); // 145 + 30
+    assert.deepEqual(cb.payment['amounts'], { gross: USD(5_000), net: USD(4_825), fee: { merchant_fee: USD(175) } }); // 145 + 30
     await advance(h, 86_400 + 60);
     const charged = await until(h, cb.sid, (s) => (s['acquiring_payments'][0].refunds ?? []).some((r: Json) => r.is_chargeback && r.status === 'accepted'), o);
     assert.equal(charged['status'], 'accepted');
@@ -178,7 +178,9 @@ describe('wallet/balance: balances as of request_datetime', () => {
 
   before(async () => {
     key = await createProject(h, 'ledger-time', { fees: { payout: { percent: 0, fixed: 100 } } });
-    await record('before anything', 0, 0);
+    // A minute before: a time within 30 s of the wall clock means "now" once the clock is ahead
+    // (wallet/balance, docs/decisions.md), and this moment is read after the advances below.
+    moments.push({ label: 'before anything', at: new Date((await clockNow(h)).getTime() - 60_000), usd: 0, eur: 0 });
     await advance(h, 60);
     await topUp(h, 'ledger-time', 50_000);
     await record('after the top-up', 50_000, 0);

@@ -31,6 +31,7 @@ import {
   until,
   type Json,
   type Version,
+  refundAmounts,
 } from './helpers/payouts.js';
 
 /**
@@ -68,8 +69,8 @@ const shape = (v: unknown): unknown => shapePayouts(shapeAcquiring(v));
 
 const customer = { reference: 'multi', contacts: [{ email: 'multi@example.com' }] };
 const recipient = { recipient: { full_name: 'John Johnson' } };
-const visaCard = { type: 'card', card: { last4: '4242', brand: 'visa' } };
-const mcCard = { type: 'card', card: { last4: '4444', brand: 'mastercard' } };
+const visaCard = { type: 'card', card: { last4: '4242', brand: 'visa', country_iso3: 'USA' } };
+const mcCard = { type: 'card', card: { last4: '4444', brand: 'mastercard', country_iso3: 'USA' } };
 
 /** Runs `fn` with the demo project's webhooks rendered in `version`, then puts v1 back. */
 async function asVersion(version: Version, fn: () => Promise<void>): Promise<void> {
@@ -178,12 +179,12 @@ for (const version of ['v1', 'v2'] as const) {
         assert.deepEqual(shape(created.session), { id: '<ps>', status: 'created', created_at: '<ts>', updated_at: '<ts>' });
 
         const a = await ok(h, 'session/start/payout', { session_id: sid, ...payoutBody(version, dest.card(), USD(10_000), { metadata: 'A' }) }, { version });
-        const A = { id: '<po>', created_at: '<ts>', customer, [D]: visaCard, amount_details: USD(10_000), participant_details: recipient, metadata: 'A' };
+        const A = { id: '<po>', created_at: '<ts>', updated_at: '<ts>', customer, [D]: visaCard, amount_details: USD(10_000), participant_details: recipient, metadata: 'A' };
         assert.deepEqual(shape(a.session), { id: '<ps>', status: 'in_progress', created_at: '<ts>', updated_at: '<ts>', [L]: [{ ...A, status: 'in_progress' }] });
         const poA: string = a.session[L][0].id;
 
         const b = await ok(h, 'session/start/payout', { session_id: sid, ...payoutBody(version, iban, USD(20_000), { metadata: 'B' }) }, { version });
-        const B = { id: '<po>', created_at: '<ts>', customer, [D]: iban.method, amount_details: USD(20_000), participant_details: iban.participants, metadata: 'B' };
+        const B = { id: '<po>', created_at: '<ts>', updated_at: '<ts>', customer, [D]: iban.method, amount_details: USD(20_000), participant_details: iban.participants, metadata: 'B' };
         const sb = shape(b.session) as Json;
         assert.equal(sb['status'], 'in_progress');
         assert.equal(b.session[L].length, 2);
@@ -238,7 +239,7 @@ for (const version of ['v1', 'v2'] as const) {
           created_at: '<ts>',
           updated_at: '<ts>',
           [L]: [
-            { ...A, status: 'succeeded', finished_at: '<ts>', amounts: amountsOf(10_000, feeA), transaction_info: { rrn: '<rrn>' } },
+            { ...A, status: 'succeeded', finished_at: '<ts>', amounts: amountsOf(10_000, feeA), transaction_info: { rrn: '<rrn>', auth_code: '<auth_code>' } },
             { ...B, status: 'in_progress', amounts: amountsOf(20_000, feeB), ...(finA.session[L][1].transaction_info ? { transaction_info: { rrn: '<rrn>' } } : {}) },
           ],
         });
@@ -252,7 +253,7 @@ for (const version of ['v1', 'v2'] as const) {
           updated_at: '<ts>',
           finished_at: '<ts>',
           [L]: [
-            { ...A, status: 'succeeded', finished_at: '<ts>', amounts: amountsOf(10_000, feeA), transaction_info: { rrn: '<rrn>' } },
+            { ...A, status: 'succeeded', finished_at: '<ts>', amounts: amountsOf(10_000, feeA), transaction_info: { rrn: '<rrn>', auth_code: '<auth_code>' } },
             { ...B, status: 'succeeded', finished_at: '<ts>', amounts: amountsOf(20_000, feeB), transaction_info: { rrn: '<rrn>' } },
           ],
         };
@@ -329,6 +330,7 @@ for (const version of ['v1', 'v2'] as const) {
           id: '<pm>',
           status: 'succeeded',
           created_at: '<ts>',
+          updated_at: '<ts>',
           finished_at: '<ts>',
           customer,
           payment_details: maskedCard('visa', '4242', '424242'),
@@ -336,12 +338,12 @@ for (const version of ['v1', 'v2'] as const) {
           transaction_info: { rrn: '<rrn>', auth_code: '<auth_code>' },
         };
         assert.deepEqual(shape(paid.session), { id: '<ps>', status: 'accepted', created_at: '<ts>', updated_at: '<ts>', finished_at: '<ts>', [PL]: [payment] });
-        assert.deepEqual(paid.session[PL][0].amounts, { gross: USD(5000), net: USD(5000 - paymentFee(5000)), fee: USD(paymentFee(5000)) });
+        assert.deepEqual(paid.session[PL][0].amounts, { gross: USD(5000), net: USD(5000 - paymentFee(5000)), fee: { merchant_fee: USD(paymentFee(5000)) } });
         assert.deepEqual(captured(paid.session[PL][0]), USD(5000));
 
         // A payout on the same session: the accepted session goes back to in_progress.
         const started = await ok(h, 'session/start/payout', { session_id: sid, ...payoutBody(version, dest.card('5555555555554444'), USD(3000)) }, { version });
-        const payout = { id: '<po>', created_at: '<ts>', customer, [D]: mcCard, amount_details: USD(3000), participant_details: recipient };
+        const payout = { id: '<po>', created_at: '<ts>', updated_at: '<ts>', customer, [D]: mcCard, amount_details: USD(3000), participant_details: recipient };
         assert.deepEqual(shape(started.session), { id: '<ps>', status: 'in_progress', created_at: '<ts>', updated_at: '<ts>', [PL]: [payment], [L]: [{ ...payout, status: 'in_progress' }] });
         const po: string = started.session[L][0].id;
 
@@ -373,7 +375,7 @@ for (const version of ['v1', 'v2'] as const) {
           updated_at: '<ts>',
           finished_at: '<ts>',
           [PL]: [payment],
-          [L]: [{ ...payout, status: 'succeeded', finished_at: '<ts>', amounts: amountsOf(3000, fee), transaction_info: { rrn: '<rrn>' } }],
+          [L]: [{ ...payout, status: 'succeeded', finished_at: '<ts>', amounts: amountsOf(3000, fee), transaction_info: { rrn: '<rrn>', auth_code: '<auth_code>' } }],
         });
         assert.ok(fin.session['finished_at'] > paid.session['finished_at'], 'finished_at is the payout’s, not the payment’s');
         assert.deepEqual(await statusOf(h, sid, { version }), fin.session);
@@ -407,19 +409,22 @@ describe('refunds of one payment', () => {
       id: '<pm>',
       status: 'succeeded',
       created_at: '<ts>',
+      updated_at: '<ts>',
       finished_at: '<ts>',
       customer,
       payment_details: maskedCard('visa', '4242', '424242'),
       amount_details: USD(10_000),
       transaction_info: { rrn: '<rrn>', auth_code: '<auth_code>' },
     };
-    const accepted = (amount: number) => ({ id: '<rf>', status: 'accepted', created_at: '<ts>', finished_at: '<ts>', amount_details: USD(amount) });
+    const accepted = (amount: number) => ({ id: '<rf>', status: 'accepted', created_at: '<ts>', finished_at: '<ts>', is_chargeback: false, amount_details: USD(amount), amounts: refundAmounts(USD(amount)) });
     const declined = {
       id: '<rf>',
       status: 'declined',
       created_at: '<ts>',
       finished_at: '<ts>',
+      is_chargeback: false,
       amount_details: USD(2051),
+      amounts: refundAmounts(USD(2051)),
       error: { code: 'refund_declined', description: 'the issuer refused the refund' },
     };
     const session = (status: string, refunds: unknown[], finished = true) => ({
@@ -432,7 +437,7 @@ describe('refunds of one payment', () => {
     });
 
     const r1 = await ok(h, 'session/refund', { session_id: sid, amount_details: USD(3000) });
-    assert.deepEqual(shape(r1.session), session('in_progress', [{ id: '<rf>', status: 'in_progress', created_at: '<ts>', amount_details: USD(3000) }], false));
+    assert.deepEqual(shape(r1.session), session('in_progress', [{ id: '<rf>', status: 'in_progress', created_at: '<ts>', is_chargeback: false, amount_details: USD(3000), amounts: refundAmounts(USD(3000)) }], false));
     const rf1: string = r1.session['acquiring_payments'][0].refunds[0].id;
     assert.deepEqual(shape((await hook(rx, sid, 3, 'payment_refunded')).session), session('accepted', [accepted(3000)]));
 
@@ -458,7 +463,7 @@ describe('refunds of one payment', () => {
     const r4 = await ok(h, 'session/refund', { session_id: sid, amount_details: USD(1052) });
     assert.equal(r4.session['status'], 'in_progress');
     const inError = await hook(rx, sid, 6, 'payment_refunded');
-    const errored = { id: '<rf>', status: 'error', created_at: '<ts>', amount_details: USD(1052), error: { code: 'provider_internal_error', description: 'the processor failed while refunding; the outcome is being investigated' } };
+    const errored = { id: '<rf>', status: 'error', created_at: '<ts>', is_chargeback: false, amount_details: USD(1052), amounts: refundAmounts(USD(1052)), error: { code: 'provider_internal_error', description: 'the processor failed while refunding; the outcome is being investigated' } };
     assert.deepEqual(shape(inError.session), session('error', [accepted(3000), declined, accepted(1000), errored], false));
     assert.deepEqual(await statusOf(h, sid), inError.session);
 
@@ -514,6 +519,7 @@ describe('session/multi/init', () => {
       const P = (n: number, number: string, amount: number) => ({
         id: '<pm>',
         created_at: '<ts>',
+        updated_at: '<ts>',
         customer: { reference: `payer-${n}` },
         amount_details: USD(amount),
         metadata: { item: n },
@@ -522,6 +528,7 @@ describe('session/multi/init', () => {
       const O = (n: number, details: Json, amount: Json, participants: Json = recipient) => ({
         id: '<po>',
         created_at: '<ts>',
+        updated_at: '<ts>',
         customer: { reference: `payee-${n}` },
         payout_details: details,
         amount_details: amount,
@@ -603,7 +610,8 @@ describe('session/multi/init', () => {
           status: 'succeeded',
           finished_at: '<ts>',
           amounts: amountsOf(p.amount_details.amount, fees[i]!, p.amount_details.currency),
-          transaction_info: { rrn: '<rrn>' },
+          // Card payouts carry the network's auth code; the wallet payout only a reference.
+          transaction_info: (p.payout_details as { type?: string }).type === 'card' ? { rrn: '<rrn>', auth_code: '<auth_code>' } : { rrn: '<rrn>' },
         })),
       });
       await quiet();
@@ -636,9 +644,9 @@ describe('session/multi/init', () => {
       created_at: '<ts>',
       updated_at: '<ts>',
       acquiring_payments: [
-        { id: '<pm>', status: 'in_progress', created_at: '<ts>', customer: { reference: 'payer-1' }, payment_details: maskedCard('visa', '4242'), amount_details: USD(700), metadata: { item: 1 } },
+        { id: '<pm>', status: 'in_progress', created_at: '<ts>', updated_at: '<ts>', customer: { reference: 'payer-1' }, payment_details: maskedCard('visa', '4242'), amount_details: USD(700), metadata: { item: 1 } },
       ],
-      payments: [{ id: '<po>', status: 'in_progress', created_at: '<ts>', customer: { reference: 'payee-2' }, payment_method: visaCard, amount_details: USD(800), participant_details: recipient }],
+      payments: [{ id: '<po>', status: 'in_progress', created_at: '<ts>', updated_at: '<ts>', customer: { reference: 'payee-2' }, payment_method: visaCard, amount_details: USD(800), participant_details: recipient }],
     });
     const rtc = await hooksFor(rx, sid, 2);
     assert.deepEqual(rtc.map((r) => r.json.type), ['ready_to_confirm', 'ready_to_confirm']);
@@ -773,14 +781,14 @@ describe('a split payment booked per contractor', () => {
     const init = await ok(h, 'session/init/payment', { payment_details: bankCard('4242424242424242'), amount_details: USD(10_000), customer, revenue_split_info: split });
     const sid: string = init.session.id;
     const pm: string = init.session['acquiring_payments'][0].id;
-    const payment = { id: '<pm>', created_at: '<ts>', customer, amount_details: USD(10_000), revenue_split_info: echo };
+    const payment = { id: '<pm>', created_at: '<ts>', updated_at: '<ts>', customer, amount_details: USD(10_000), revenue_split_info: echo };
     assert.deepEqual(shape(init.session['acquiring_payments']), [{ ...payment, status: 'in_progress', payment_details: maskedCard('visa', '4242') }]);
     await hook(rx, sid, 1, 'ready_to_confirm');
     await ok(h, 'session/confirm', { session_id: sid });
     const fin = await hook(rx, sid, 2, 'payment_finished');
     const done = { ...payment, status: 'succeeded', finished_at: '<ts>', payment_details: maskedCard('visa', '4242', '424242'), transaction_info: { rrn: '<rrn>', auth_code: '<auth_code>' } };
     assert.deepEqual(shape(fin.session), { id: '<ps>', status: 'accepted', created_at: '<ts>', updated_at: '<ts>', finished_at: '<ts>', acquiring_payments: [done] });
-    assert.deepEqual(fin.session['acquiring_payments'][0].amounts, { gross: USD(10_000), net: USD(10_000 - fee), fee: USD(fee) });
+    assert.deepEqual(fin.session['acquiring_payments'][0].amounts, { gross: USD(10_000), net: USD(10_000 - fee), fee: { merchant_fee: USD(fee) } });
 
     // Booked: gross from the card network, each share to its contractor, the fee, the partner the rest (0 here).
     assert.deepEqual(await postingsFor(pm), [
@@ -808,7 +816,7 @@ describe('a split payment booked per contractor', () => {
       { contractor_alias: 'supplier_b', remains: true, amount: USD(backB) },
     ];
     const r = await ok(h, 'session/refund', { session_id: sid, amount_details: USD(5000) });
-    assert.deepEqual(shape(r.session['acquiring_payments'][0].refunds), [{ id: '<rf>', status: 'in_progress', created_at: '<ts>', amount_details: USD(5000), revenue_split_info: refundEcho }]);
+    assert.deepEqual(shape(r.session['acquiring_payments'][0].refunds), [{ id: '<rf>', status: 'in_progress', created_at: '<ts>', is_chargeback: false, amount_details: USD(5000), amounts: refundAmounts(USD(5000)), revenue_split_info: refundEcho }]);
     const rf: string = r.session['acquiring_payments'][0].refunds[0].id;
     const refunded = await hook(rx, sid, 3, 'payment_refunded');
     assert.deepEqual(shape(refunded.session), {
@@ -817,7 +825,7 @@ describe('a split payment booked per contractor', () => {
       created_at: '<ts>',
       updated_at: '<ts>',
       finished_at: '<ts>',
-      acquiring_payments: [{ ...done, refunds: [{ id: '<rf>', status: 'accepted', created_at: '<ts>', finished_at: '<ts>', amount_details: USD(5000), revenue_split_info: refundEcho }] }],
+      acquiring_payments: [{ ...done, refunds: [{ id: '<rf>', status: 'accepted', created_at: '<ts>', finished_at: '<ts>', is_chargeback: false, amount_details: USD(5000), amounts: refundAmounts(USD(5000)), revenue_split_info: refundEcho }] }],
     });
     assert.deepEqual(await statusOf(h, sid), refunded.session);
     assert.deepEqual(await postingsFor(rf), [

@@ -80,8 +80,8 @@ describe('each destination type, end to end: init → ready_to_confirm → confi
     assert.deepEqual(stored, [{ number_hash: hash, last4: '4444' }], 'numberHash() is the hash the vault stored');
 
     cases = [
-      { name: 'card (bank_card)', d: dest.card(), currency: 'usd', instant: true, shown: { type: 'card', card: { last4: '4242', brand: 'visa' } } },
-      { name: 'card (encrypted_card, a vault hash)', d: dest.encryptedCard(hash), currency: 'eur', instant: true, shown: { type: 'card', card: { last4: '4444', brand: 'mastercard' } } },
+      { name: 'card (bank_card)', d: dest.card(), currency: 'usd', instant: true, shown: { type: 'card', card: { last4: '4242', brand: 'visa', country_iso3: 'USA' } } },
+      { name: 'card (encrypted_card, a vault hash)', d: dest.encryptedCard(hash), currency: 'eur', instant: true, shown: { type: 'card', card: { last4: '4444', brand: 'mastercard', country_iso3: 'USA' } } },
       { name: 'global, IBAN (SEPA)', d: dest.iban('BE71096123456769', 'BEL', { swift_bic_code: 'GEBABEBB' }), currency: 'eur', instant: false },
       { name: 'global, US', d: dest.us(), currency: 'usd', instant: false },
       { name: 'global, UK', d: dest.uk(), currency: 'usd', instant: false },

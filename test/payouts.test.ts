@@ -31,6 +31,7 @@ import {
   untilSent,
   type Json,
   type Version,
+  refundAmounts,
 } from './helpers/payouts.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 
@@ -97,8 +98,9 @@ for (const version of ['v1', 'v2'] as const) {
         const base = {
           id: '<po>',
           created_at: '<ts>',
+          updated_at: '<ts>',
           customer,
-          [D]: { type: 'card', card: { last4: '4242', brand: 'visa' } },
+          [D]: { type: 'card', card: { last4: '4242', brand: 'visa', country_iso3: 'USA' } },
           amount_details: USD(amount),
           participant_details: recipient,
           metadata: { order: 7 },
@@ -131,7 +133,7 @@ for (const version of ['v1', 'v2'] as const) {
           created_at: '<ts>',
           updated_at: '<ts>',
           finished_at: '<ts>',
-          [L]: [{ ...base, status: 'succeeded', finished_at: '<ts>', amounts: amountsOf(amount, fee), transaction_info: { rrn: '<rrn>' } }],
+          [L]: [{ ...base, status: 'succeeded', finished_at: '<ts>', amounts: amountsOf(amount, fee), transaction_info: { rrn: '<rrn>', auth_code: '<auth_code>' } }],
         });
         assert.equal(fin.session[L][0][other.dest], undefined);
         assert.deepEqual(await statusOf(h, sid, { version }), fin.session);
@@ -144,7 +146,7 @@ for (const version of ['v1', 'v2'] as const) {
         const otherVersion = version === 'v1' ? 'v2' : 'v1';
         const seen = await statusOf(h, sid, { version: otherVersion });
         assert.equal(seen[payoutsOf(otherVersion)][0].id, po);
-        assert.deepEqual(seen[payoutsOf(otherVersion)][0][destOf(otherVersion)], { type: 'card', card: { last4: '4242', brand: 'visa' } });
+        assert.deepEqual(seen[payoutsOf(otherVersion)][0][destOf(otherVersion)], { type: 'card', card: { last4: '4242', brand: 'visa', country_iso3: 'USA' } });
       });
     });
 
@@ -160,7 +162,7 @@ for (const version of ['v1', 'v2'] as const) {
           status: 'in_progress',
           created_at: '<ts>',
           updated_at: '<ts>',
-          [L]: [{ id: '<po>', status: 'in_progress', created_at: '<ts>', [D]: iban.method, amount_details: USD(2500), participant_details: iban.participants, metadata: 'from create' }],
+          [L]: [{ id: '<po>', status: 'in_progress', created_at: '<ts>', updated_at: '<ts>', [D]: iban.method, amount_details: USD(2500), participant_details: iban.participants, metadata: 'from create' }],
         });
         await hook(rx, sid, 1, 'ready_to_confirm');
         const cancelled = await ok(h, 'session/cancel', { session_id: sid }, { version });
@@ -174,7 +176,7 @@ for (const version of ['v1', 'v2'] as const) {
         const created = await ok(h, 'session/create', { [D]: dest.card().method, amount_details: USD(1000), participant_details: recipient }, { version });
         const sid: string = created.session.id;
         const started = await ok(h, 'session/start/payout', { session_id: sid }, { version });
-        assert.deepEqual(payoutIn(started.session)[D], { type: 'card', card: { last4: '4242', brand: 'visa' } });
+        assert.deepEqual(payoutIn(started.session)[D], { type: 'card', card: { last4: '4242', brand: 'visa', country_iso3: 'USA' } });
         await untilPending(h, sid, { version });
         await ok(h, 'session/cancel', { session_id: sid }, { version });
       },
@@ -496,7 +498,7 @@ describe('sandbox rails outcomes', () => {
     assert.equal(returned.session['status'], 'accepted');
     const payout = payoutIn(returned.session);
     assert.equal(payout.status, 'succeeded', 'a returned payout stays succeeded');
-    assert.deepEqual(shape(payout.refunds), [{ id: '<rf>', status: 'accepted', created_at: '<ts>', finished_at: '<ts>', amount_details: USD(amount) }]);
+    assert.deepEqual(shape(payout.refunds), [{ id: '<rf>', status: 'accepted', created_at: '<ts>', finished_at: '<ts>', is_chargeback: false, amount_details: USD(amount), amounts: refundAmounts(USD(amount)) }]);
     const after = Date.parse(payout.refunds[0].created_at) - Date.parse(paid.finished_at);
     assert.ok(after >= 2 * 86_400_000 && after < 2 * 86_400_000 + 60_000, `returned ${after} ms after it was paid`);
     assert.deepEqual({ ...payout, refunds: undefined }, { ...paid, refunds: undefined }, 'the payout itself is unchanged');
@@ -574,7 +576,7 @@ describe('FPS', () => {
       status: 'in_progress',
       created_at: '<ts>',
       updated_at: '<ts>',
-      payments: [{ id: '<po>', status: 'in_progress', created_at: '<ts>', payment_method: verification('79000000002'), participant_details: names }],
+      payments: [{ id: '<po>', status: 'in_progress', created_at: '<ts>', updated_at: '<ts>', payment_method: verification('79000000002'), participant_details: names }],
     });
     const fin = await hook(rx, sid, 1, 'payment_finished');
     assert.equal(fin.session['status'], 'accepted');
@@ -650,8 +652,10 @@ describe('FPS', () => {
 
     const unsigned = await h.runtime.app.inject({ method: 'GET', url: '/api/v1/fps/banks', headers: { 'x-partner-project': 'demo', 'x-partner-sign': 'AAAA' } });
     assertError(unsigned, 401, 'authentication_error', 'X-PARTNER-SIGN does not verify the request body with any active key of project "demo"');
+    // v2 too, as the SDK's FpsApi defaults to it (test/fps-methods.test.ts covers bodies and POST).
     const v2 = await signedGet(h, '/api/v2/fps/banks');
-    assert.equal(v2.statusCode, 404, 'fps/banks is v1 only');
+    assert.equal(v2.statusCode, 200, v2.body);
+    assert.deepEqual(v2.json(), body);
   });
 });
 

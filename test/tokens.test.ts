@@ -63,7 +63,7 @@ describe('tokenization', () => {
     assert.equal(JSON.parse(second.body).data.token, body.data.token);
 
     const info = await h.call('token/info', { type: 'card', card: { type: 'encrypted_card', encrypted_card: { number_hash: body.data.token } } });
-    assert.deepEqual(info.json(), { status: 'ok', info: { number_hash: body.data.token, brand: 'visa', last4: '4242', type: 'card' } });
+    assert.deepEqual(info.json(), { status: 'ok', info: { token: body.data.token, number_hash: body.data.token, brand: 'visa', last4: '4242', country_iso3: 'USA', type: 'card' } });
   });
 
   test('a preflight from any origin is allowed', async () => {
@@ -112,7 +112,9 @@ describe('tokenization', () => {
     const tokenInfo = await h.call('token/info', { type: 'public_token', public_token: { token } }, asOther);
     assert.deepEqual(tokenInfo.json().error, { code: 'invalid_request', description: 'public_token.token is not a public token of this project' });
     const mine = await h.call('token/info', { type: 'public_token', public_token: { token } });
-    assert.equal(mine.json().info.type, 'tokenize_widget');
+    assert.equal(mine.json().info.type, 'public_token');
+    assert.deepEqual(Object.keys(mine.json().info.widgets), ['tokenize_widget']);
+    assert.equal(mine.json().info.widgets.tokenize_widget.is_active, false);
     assert.equal(mine.json().info.is_active, false);
   });
 
@@ -120,7 +122,7 @@ describe('tokenization', () => {
     const res = await h.call('token', { acquiring_widget: { session_id: 'ps_404' } });
     assert.deepEqual(res.json().error, { code: 'session_not_found', description: 'session ps_404 not found' });
     const none = await h.call('token', {});
-    assert.deepEqual(none.json().error, { code: 'invalid_request', description: 'exactly one of tokenize_widget, acquiring_widget or fps_no_account_widget is required' });
+    assert.deepEqual(none.json().error, { code: 'invalid_request', description: 'at least one widget is required: tokenize_widget, acquiring_widget, fps_no_account_widget, self_employed_widget' });
     const bad = await h.call('token', { acquiring_widget: { session_id: 'ps_1', success_return_url: 'javascript:alert(1)' } });
     assert.deepEqual(bad.json().error, { code: 'invalid_request', description: 'acquiring_widget.success_return_url must be an absolute http(s) URL' });
   });
@@ -152,7 +154,8 @@ describe('recurring payments', () => {
     assert.equal(mit.statusCode, 200, mit.body);
     const mitSession = await settled(mit.json().session.id);
     assert.equal(mitSession.acquiring_payments[0].status, 'succeeded');
-    assert.deepEqual(mitSession.acquiring_payments[0].payment_details, { type: 'card', card: { last4: '3220', brand: 'visa', bin: '400000' } });
+    // The charge echoes the token it was made with (issue 11 item 6), not the card.
+    assert.deepEqual(mitSession.acquiring_payments[0].payment_details, { type: 'recurrent', recurrent: { token: recurrent.token, initiator: 'merchant' } });
 
     // CIT needs return_url and goes through 3-D Secure.
     const citNoUrl = await init({ type: 'recurrent', recurrent: { token: recurrent.token, initiator: 'client' } });

@@ -20,13 +20,20 @@ import { ledgerAdminRoutes } from './admin/ledger.routes.js';
 import { paymentMethods } from './api/payment.routes.js';
 import { multiMethods } from './api/multi.routes.js';
 import { payoutMethods } from './api/payout.routes.js';
+import { chargebackMethods } from './api/chargeback.routes.js';
+import { fiscalizationMethods } from './api/fiscalization.routes.js';
 import { reportAdminRoutes } from './admin/report.routes.js';
 import { sessionActionMethods } from './api/session-actions.routes.js';
 import { tokenMethods, tokenizeRoutes } from './api/token.routes.js';
 import { sessionMethods } from './api/session.routes.js';
 import { paymentPageApiRoutes, paymentPageRoutes } from './pages/payment-page.routes.js';
 import { threeDsRoutes } from './pages/three-ds.routes.js';
+import { payerPageRoutes } from './pages/payer-pages.routes.js';
+import { sberPayMethods } from './api/sberpay.routes.js';
+import type { WalletTokenDecrypter } from '../domain/payments/card-processor.port.js';
 import { tokenizeWidgetRoutes } from './pages/tokenize-widget.routes.js';
+import { selfEmployedWidgetRoutes } from './pages/self-employed-widget.routes.js';
+import { subscriptionMethods } from './api/subscription.routes.js';
 import { clockAdminRoutes } from './admin/clock.routes.js';
 import type { OffsetClock } from '../kernel/clock.js';
 import { webhookAdminRoutes } from './admin/webhook.routes.js';
@@ -45,6 +52,8 @@ export interface AppDeps extends SessionDeps {
   /** The movable sandbox clock; undefined in live mode. */
   readonly sandboxClock: OffsetClock | undefined;
   readonly webhookAllowPrivate: boolean;
+  /** Opens wallet tokens at payment start (tokenized_card, Google Pay, Apple Pay). */
+  readonly walletTokens?: WalletTokenDecrypter | undefined;
 }
 
 /** Mounts every route on a new fastify instance. No I/O happens here; the caller owns the database. */
@@ -105,14 +114,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...sessionActionMethods(deps),
     ...paymentMethods(deps),
     ...payoutMethods(deps),
+    ...chargebackMethods(deps),
+    ...fiscalizationMethods(deps),
     ...multiMethods(deps),
     ...tokenMethods(deps),
+    ...sberPayMethods(deps),
+    ...subscriptionMethods(deps),
   ]);
   await tokenizeRoutes(app, deps);
   paymentPageApiRoutes(app, deps);
   paymentPageRoutes(app, deps);
   tokenizeWidgetRoutes(app, deps);
+  selfEmployedWidgetRoutes(app, deps);
   threeDsRoutes(app, deps);
+  payerPageRoutes(app, deps);
   await app.register(
     async (admin) => {
       admin.addHook('preValidation', adminAuth(deps.adminToken));

@@ -15,8 +15,20 @@ export const OPERATION_ERROR_CODES = [
   'confirm_timeout',
   'capture_timeout',
   'cancelled_by_partner',
+  'cancelled_by_customer',
+  'customer_interaction_timeout',
   'account_not_found',
   'refund_declined',
+  'provider_issuer_unavailable',
+  'amount_less_allowed_provider',
+  'provider_exceeds_amount_limit',
+  'activity_count_exceeded',
+  'card_number_does_not_exist',
+  'provider_foreign_transfer_prohibited',
+  'binding_is_deactivated',
+  'taxpayer_unknown',
+  'taxpayer_not_bound',
+  'taxpayer_income_exceeds_amount_limit',
 ] as const;
 
 export type OperationErrorCode = (typeof OPERATION_ERROR_CODES)[number];

@@ -55,7 +55,7 @@ describe('payment page (browser)', { skip: noBrowser }, () => {
   test('a 3-D Secure card: Pay, Confirm in the inline frame, back to success_return_url', async () => {
     const link = await paymentLink(h, { amount: 1250, success: `${shop.url}/return/ok?order=7`, failure: `${shop.url}/return/failed`, recurrent: true });
     const page = await context.newPage();
-    const response = await page.goto(`${base}/payment/${link.token}`);
+    const response = await page.goto(`${base}/en/payment/${link.token}`);
     assert.equal(response?.status(), 200);
     const headers = response?.headers() ?? {};
     assert.match(headers['content-security-policy'] ?? '', /script-src 'self'/);
@@ -110,10 +110,10 @@ describe('payment page (browser)', { skip: noBrowser }, () => {
     await page.close();
   });
 
-  test('in Russian: labels, errors, amount and outcome', async () => {
-    const link = await paymentLink(h, { amount: 150000, currency: 'rub', locale: 'ru' });
+  test('in Russian at /ru/payment/<token> (the path chooses the language, whatever the token says): labels, errors, amount and outcome', async () => {
+    const link = await paymentLink(h, { amount: 150000, currency: 'rub', locale: 'en' });
     const page = await context.newPage();
-    await page.goto(`${base}/payment/${link.token}`);
+    await page.goto(`${base}/ru/payment/${link.token}`);
     assert.equal(await page.locator('html').getAttribute('lang'), 'ru');
     assert.equal(await page.locator('h1').textContent(), 'Оплата');
     assert.equal(await page.locator('label[for=card-number]').textContent(), 'Номер карты');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import type { Db } from '../../src/platform/db/database.js';
+import { countryOfCard } from '../../src/kernel/card-country.js';
 import { TIMESTAMP, type CallOptions, type Harness, type Reply } from './harness.js';
 import type { Received, Receiver } from './receiver.js';
 
@@ -32,7 +33,7 @@ export function bankCard(number: string, o: CardOpts = {}): Record<string, unkno
 export const USD = (amount: number) => ({ amount, currency: 'usd' });
 
 /** What the masked card looks like before (no bin) and after the processor has seen it. */
-export const maskedCard = (brand: string, last4: string, bin?: string) => ({ type: 'card', card: bin ? { last4, brand, bin } : { last4, brand } });
+export const maskedCard = (brand: string, last4: string, bin?: string) => ({ type: 'card', card: bin ? { last4, brand, bin, country_iso3: countryOfCard(bin) } : { last4, brand } });
 
 /**
  * Replaces what differs run to run by placeholders: timestamps → '<ts>', ids → '<ps>' / '<pm>' /
@@ -70,18 +71,23 @@ interface Money {
  * What a rendered payment says was captured: `amounts.gross` where the payment shows amounts
  * (then net + fee must make up gross, in the payment's currency), else the whole amount_details.
  */
-export function captured(payment: { amount_details: Money; amounts?: { gross?: Money; net?: Money; fee?: Money } }): Money {
+export function captured(payment: { amount_details: Money; amounts?: { gross?: Money; net?: Money; fee?: { merchant_fee?: Money } } }): Money {
   const a = payment.amounts;
   if (!a) return payment.amount_details;
   assert.ok(a.gross, `amounts without gross: ${JSON.stringify(a)}`);
   assert.equal(a.gross.currency, payment.amount_details.currency);
   if (a.net || a.fee) {
-    assert.ok(a.net && a.fee, `amounts needs both net and fee: ${JSON.stringify(a)}`);
-    assert.equal(a.net.amount + a.fee.amount, a.gross.amount, `net + fee ≠ gross: ${JSON.stringify(a)}`);
-    assert.deepEqual([a.net.currency, a.fee.currency], [a.gross.currency, a.gross.currency]);
+    // The fee is nested as fee.merchant_fee (spec §6.2, the SDK's Amounts/Fee), never a bare amount.
+    const fee = a.fee?.merchant_fee;
+    assert.ok(a.net && fee && Object.keys(a.fee ?? {}).length === 1, `amounts needs net and fee.merchant_fee: ${JSON.stringify(a)}`);
+    assert.equal(a.net.amount + fee.amount, a.gross.amount, `net + fee ≠ gross: ${JSON.stringify(a)}`);
+    assert.deepEqual([a.net.currency, fee.currency], [a.gross.currency, a.gross.currency]);
   }
   return a.gross;
 }
+
+/** A refund's `amounts`: it gives back its amount, and no fee is charged or returned on it. */
+export const refundAmounts = (m: Money) => ({ gross: m, net: m, fee: { merchant_fee: { amount: 0, currency: m.currency } } });
 
 /** Waits until `n` webhooks for this session have arrived; returns them (all of them, in order). */
 export async function hooksFor(rx: Receiver, sessionId: string, n: number, timeoutMs = 8000): Promise<Received[]> {

@@ -238,7 +238,7 @@ export async function rowCounts(db: Queryable): Promise<Record<string, number>> 
 
 /**
  * Replaces what differs run to run by placeholders: timestamps → '<ts>', ids → '<ps>' / '<po>' /
- * '<rf>', transaction_info.rrn (12 digits) → '<rrn>'. Anything not of the expected form is kept, so
+ * '<rf>', transaction_info.rrn (12 digits) → '<rrn>' and auth_code (6 digits, card payouts) → '<auth_code>'. Anything not of the expected form is kept, so
  * a wrong format shows up as a difference.
  */
 export function shape(v: unknown, key?: string): unknown {
@@ -246,6 +246,7 @@ export function shape(v: unknown, key?: string): unknown {
   if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shape(x, k)]));
   if (typeof v === 'string') {
     if (key === 'rrn' && /^\d{12}$/.test(v)) return '<rrn>';
+    if (key === 'auth_code' && /^\d{6}$/.test(v)) return '<auth_code>';
     if (TIMESTAMP.test(v)) return '<ts>';
     const id = /^(ps|po|pm|rf)_\d{22}$/.exec(v);
     if (id) return `<${id[1]}>`;
@@ -257,8 +258,14 @@ export function shape(v: unknown, key?: string): unknown {
 export const amountsOf = (amount: number, fee: number, currency = 'usd') => ({
   gross: money(amount + fee, currency),
   net: money(amount, currency),
-  fee: money(fee, currency),
+  fee: { merchant_fee: money(fee, currency) },
 });
+
+/** A refund's (or returned payout's) `amounts`: the amount back, no fee on it. */
+export const refundAmounts = (m: { amount: number; currency: string }) => ({ gross: m, net: m, fee: { merchant_fee: { amount: 0, currency: m.currency } } });
+
+/** A masked payout card as the wire shows it: brand, last4 and the issuing country of its bin. */
+export const maskedPayoutCard = (brand: string, last4: string, country = 'USA') => ({ type: 'card', card: { last4, brand, country_iso3: country } });
 
 /** GET with the signature of the empty body, as fps/banks is read. */
 export async function signedGet(h: Harness, url: string, key: KeyObject = h.demoKey, project = 'demo'): Promise<Reply> {

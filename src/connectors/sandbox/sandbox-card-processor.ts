@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
 import type { AuthorizeRequest, AuthorizeResult, CardProcessor, Decline, ProcessorCard, ProcessorFailure } from '../../domain/payments/card-processor.port.js';
-import { isExpired, refundBehaviour, testCardBehaviour } from './sandbox-cards.js';
+import { PROVIDER_TIMEOUT_DESCRIPTION, isExpired, refundBehaviour, testCardBehaviour } from './sandbox-cards.js';
 
 /**
  * The simulated card network. Outcomes follow the test cards; answers are remembered per operation
@@ -36,17 +36,29 @@ export class SandboxCardProcessor implements CardProcessor {
         return { kind: 'declined', code: 'bank_card_expired', description: `the card expired at the end of ${op.card.expirationMonth}/${op.card.expirationYear}` };
       }
       const behaviour = testCardBehaviour(op.card.number);
-      // A saved card: the merchant charges without the payer (no challenge possible); the client
-      // initiated charge always goes through 3-D Secure.
-      if (op.initiator === 'client' && behaviour.kind !== 'decline') return { kind: 'challenge' };
       switch (behaviour.kind) {
         case 'decline':
           return { kind: 'declined', code: behaviour.code, description: behaviour.description };
+        case 'timeout':
+          return { kind: 'declined', code: 'provider_timeout', description: PROVIDER_TIMEOUT_DESCRIPTION };
+        case 'saved_card_declined':
+          // Only a charge of the saved card (recurrent token) meets the deactivated binding.
+          if (op.initiator) return { kind: 'declined', code: behaviour.code, description: behaviour.description };
+          break;
+        default:
+          break;
+      }
+      // A saved card: the merchant charges without the payer (no challenge possible); the client
+      // initiated charge always goes through 3-D Secure.
+      if (op.initiator === 'client') return { kind: 'challenge' };
+      switch (behaviour.kind) {
         case 'challenge':
           return op.initiator === 'merchant' ? approval() : { kind: 'challenge' };
         case 'chargeback':
           return { ...approval(), chargebackAfterMs: behaviour.afterMs };
         default:
+          // 'failure' fails card payouts (sandbox-rails.ts); a payment on it is approved until the
+          // card processor port can carry a processor failure for an authorization.
           return approval();
       }
     });

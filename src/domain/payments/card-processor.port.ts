@@ -24,7 +24,8 @@ export interface ProcessorFailure {
 
 export type AuthorizeResult =
   | { readonly kind: 'approved'; readonly rrn: string; readonly authCode: string; readonly chargebackAfterMs?: number }
-  | { readonly kind: 'challenge' }
+  /** rrn: the network's reference of the authorization the challenge holds, shown as transaction_info on action_required (§9.3). */
+  | { readonly kind: 'challenge'; readonly rrn?: string }
   | Decline;
 
 export interface AuthorizeRequest {
@@ -49,4 +50,20 @@ export interface CardProcessor {
   void(op: { operationId: string }): Promise<{ kind: 'voided' }>;
   /** A refund: done, refused (declined), or failed unexpectedly (error: an operator must look). */
   refund(op: { operationId: string; amount: number }): Promise<{ kind: 'refunded' } | Decline | ProcessorFailure>;
+}
+
+/** The card inside a wallet token (Apple Pay, Google Pay, a processor's tokenized card), as the processor decrypted it. */
+export interface DecryptedWalletCard {
+  readonly number: string;
+  readonly expirationMonth: string;
+  readonly expirationYear: string;
+}
+
+/**
+ * Opens wallet tokens (`card.tokenized_card.token`, `secured_card.google_pay|apple_pay.token`). The
+ * sandbox knows its documented test tokens (docs/test-cards.md); a live connector would decrypt
+ * with the merchant's wallet keys. Undefined: the token is not one this decrypter can open.
+ */
+export interface WalletTokenDecrypter {
+  decrypt(wallet: 'tokenized_card' | 'google_pay' | 'apple_pay', token: string): DecryptedWalletCard | undefined;
 }

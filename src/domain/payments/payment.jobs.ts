@@ -1,7 +1,9 @@
 import type { Db, Tx } from '../../platform/db/database.js';
 import type { JobHandlers } from '../../platform/jobs/job-kinds.js';
 import { enqueueJob } from '../../platform/jobs/job.repo.js';
+import QRCode from 'qrcode';
 import type { AuthorizeResult, CardProcessor, ProcessorCard } from './card-processor.port.js';
+import type { PayerRail } from './payer-rail.port.js';
 import type { Project } from '../projects/project.repo.js';
 import { settleSession } from '../sessions/session-view.js';
 import { lockedStep } from '../sessions/locked-step.js';
@@ -12,12 +14,14 @@ import { computeFee } from '../ledger/fees.js';
 import { book } from '../ledger/ledger.service.js';
 import { issueRecurrentToken } from '../tokens/token.service.js';
 import { findPayment, type Payment } from './payment.repo.js';
-import { findRefund, listSessionRefunds } from '../refunds/refund.repo.js';
-import { moveRefund, openRefund, refundableOf } from '../refunds/refund.service.js';
-import { splitRefund, type SplitShare } from '../ledger/revenue-split.js';
-import { CONFIRM_TIMEOUT_MS, THREE_DS_TIMEOUT_MS, jobKey, movePayment, newTdsId, type PaymentDeps } from './payment.service.js';
-import { cardOf, withoutSecurityCode as stripSecurityCode } from './payment-source.js';
+import { chargeBack } from './chargeback.js';
+import { findRefund } from '../refunds/refund.repo.js';
+import { moveRefund } from '../refunds/refund.service.js';
+import type { SplitShare } from '../ledger/revenue-split.js';
+import { CONFIRM_TIMEOUT_MS, PAYER_TIMEOUT_MS, THREE_DS_TIMEOUT_MS, answerPayer, jobKey, movePayment, newTdsId, type PaymentDeps } from './payment.service.js';
+import { cardOf, payerSourceOf, withoutSecurityCode as stripSecurityCode, type PayerSource } from './payment-source.js';
 import type { PaymentStage } from './payment.status.js';
+import { startSubscriptionFor } from '../subscriptions/subscription.service.js';
 
 /** The payment jobs and their payloads: declared once, registered in the job registry below. */
 interface PaymentJobPayloads {
@@ -29,6 +33,10 @@ interface PaymentJobPayloads {
   'payment.confirm_timeout': { paymentId: string };
   'payment.3ds_timeout': { paymentId: string };
   'payment.hold_expiry': { paymentId: string };
+  /** The payer did not answer the FPS QR or the provider's page in time. */
+  'payment.payer_timeout': { paymentId: string };
+  /** sberpay/push: one push to the payer's phone (pushId keeps each push its own operation). */
+  'payment.sberpay_push': { paymentId: string; phone: string; pushId: string };
   /** afterMs: how long after the capture the issuer takes the money back (test card 0259). */
   'payment.chargeback': { paymentId: string; afterMs?: number };
   'refund.process': { refundId: string };
@@ -51,6 +59,8 @@ export type PaymentJobKind = keyof PaymentJobPayloads;
 export interface PaymentJobDeps extends PaymentDeps {
   readonly db: Db;
   readonly processor: CardProcessor;
+  /** FPS, internet banking and wallets: the rails a payer approves on outside the card network. */
+  readonly payerRails: PayerRail;
   readonly publicUrl: string;
 }
 
@@ -125,8 +135,34 @@ async function finish(deps: PaymentJobDeps, c: Ctx, to: 'succeeded' | 'failed', 
     }
   }
   await movePayment(c.tx, c.payment, to, patch, c.now);
+  if (to === 'succeeded') await startSubscriptionFor(c.tx, c.payment, c.now); // payment_options.subscription (domain/subscriptions)
   const view = await settleSession(c.tx, deps.operations, c.session, c.now);
   await deps.events.emit(c.tx, c.project, view, 'payment_finished', c.now);
+}
+
+/**
+ * What the payer is shown for a payer source: an FPS payment's QR (content: the deeplink the bank app
+ * opens, here the sandbox bank app; img: that link as a PNG QR code, a data: URL), or a redirect to
+ * the provider's page. `pageId` names the hosted page (kept in tds_id, as the 3-D Secure page's is).
+ */
+async function payerInteraction(deps: PaymentJobDeps, source: PayerSource, pageId: string): Promise<Record<string, unknown>> {
+  if (source.type === 'faster_payment_system') {
+    const content = `${deps.publicUrl}/sandbox/fps/${pageId}`;
+    const img = await QRCode.toDataURL(content, { errorCorrectionLevel: 'M', margin: 2, width: 256 });
+    return { type: 'inform', inform: { type: 'qr', qr: { content, img } } };
+  }
+  const url = `${deps.publicUrl}/sandbox/provider/${pageId}`;
+  return { type: 'redirect', redirect: { url, base_url: url, method: 'GET', qs: {}, params: {} } };
+}
+
+/** The rail registered the payment: the payer must act (action_required), within PAYER_TIMEOUT_MS. */
+async function awaitPayer(deps: PaymentJobDeps, c: Ctx, pageId: string, interaction: Record<string, unknown>, reference: string): Promise<void> {
+  const transactionInfo = c.payment.source.type === 'faster_payment_system' ? { fp_message_id: reference } : null;
+  await movePayment(c.tx, c.payment, 'awaiting_3ds', { tdsId: pageId, customerInteraction: interaction, ...(transactionInfo ? { transactionInfo } : {}) }, c.now);
+  const view = await settleSession(c.tx, deps.operations, c.session, c.now);
+  await deps.events.emit(c.tx, c.project, view, 'action_required', c.now);
+  const at = new Date(c.now.getTime() + PAYER_TIMEOUT_MS);
+  await enqueueJob(c.tx, { kind: 'payment.payer_timeout', payload: { paymentId: c.payment.id }, runAt: at, uniqueKey: jobKey(c.payment.id, 'payer_timeout') }, c.now);
 }
 
 /** Applies an issuer's answer (from authorize or from the 3-D Secure completion). */
@@ -140,7 +176,8 @@ async function applyAuthorization(deps: PaymentJobDeps, c: Ctx, result: Authoriz
     const tdsId = newTdsId();
     const url = `${deps.publicUrl}/3ds/${tdsId}`;
     const interaction = { type: 'redirect', redirect: { url, base_url: url, method: 'GET', qs: {}, params: {} } };
-    await movePayment(c.tx, c.payment, 'awaiting_3ds', { source: details, cardChecked: true, tdsId, customerInteraction: interaction }, c.now);
+    const challengeInfo = result.rrn ? { transactionInfo: { rrn: result.rrn } } : {};
+    await movePayment(c.tx, c.payment, 'awaiting_3ds', { source: details, cardChecked: true, tdsId, customerInteraction: interaction, ...challengeInfo }, c.now);
     const view = await settleSession(c.tx, deps.operations, c.session, c.now);
     await deps.events.emit(c.tx, c.project, view, 'action_required', c.now);
     await enqueueJob(c.tx, { kind: 'payment.3ds_timeout', payload: { paymentId: c.payment.id }, runAt: new Date(c.now.getTime() + THREE_DS_TIMEOUT_MS), uniqueKey: jobKey(c.payment.id, '3ds_timeout') }, c.now);
@@ -188,7 +225,8 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
     async 'payment.precheck'(job) {
       const payment = await findPayment(deps.db, job.payload.paymentId);
       if (!payment || payment.stage !== 'prechecking') return;
-      const result = await deps.processor.precheck({ operationId: jobKey(payment.id, 'precheck'), card: await processorCard(deps, payment) });
+      // A payer source has no card to look at: the rail sees the payment when it is registered (authorize).
+      const result = payerSourceOf(payment.source) ? { kind: 'ok' as const } : await deps.processor.precheck({ operationId: jobKey(payment.id, 'precheck'), card: await processorCard(deps, payment) });
       await step(deps, payment.id, ['prechecking'], async (c) => {
         if (result.kind === 'declined') return finish(deps, c, 'failed', { cardChecked: true, source: withoutSecurityCode(c.payment), error: { code: result.code, description: result.description } });
         if (c.project.autoConfirm) {
@@ -208,6 +246,18 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
     async 'payment.authorize'(job) {
       const payment = await findPayment(deps.db, job.payload.paymentId);
       if (!payment || payment.stage !== 'authorizing') return;
+      const payer = payerSourceOf(payment.source);
+      if (payer) {
+        const opened = await deps.payerRails.open({ operationId: jobKey(payment.id, 'open'), source: payer, amount: payment.amount, currency: payment.currency, now: deps.clock.now() });
+        const pageId = newTdsId();
+        const interaction = opened.kind === 'opened' ? await payerInteraction(deps, payer, pageId) : undefined;
+        await step(deps, payment.id, ['authorizing'], (c) =>
+          opened.kind === 'declined'
+            ? finish(deps, c, 'failed', { error: { code: opened.code, description: opened.description } })
+            : awaitPayer(deps, c, pageId, interaction!, opened.reference),
+        );
+        return;
+      }
       const result = await deps.processor.authorize({
         operationId: jobKey(payment.id, 'authorize'),
         card: await processorCard(deps, payment),
@@ -223,6 +273,16 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
     async 'payment.complete_3ds'(job) {
       const payment = await findPayment(deps.db, job.payload.paymentId);
       if (!payment || payment.stage !== 'completing_3ds') return;
+      const payer = payerSourceOf(payment.source);
+      if (payer) {
+        const paid = await deps.payerRails.complete({ operationId: jobKey(payment.id, 'complete'), source: payer, approved: payment.tdsResult === 'confirmed' });
+        await step(deps, payment.id, ['completing_3ds'], (c) => {
+          if (paid.kind === 'declined') return finish(deps, c, 'failed', { customerInteraction: null, error: { code: paid.code, description: paid.description } });
+          const info = payer.type === 'faster_payment_system' ? { fp_message_id: c.payment.transactionInfo?.fp_message_id ?? paid.reference } : null;
+          return finish(deps, c, 'succeeded', { customerInteraction: null, capturedAmount: c.payment.amount, ...(info ? { transactionInfo: info } : {}) });
+        });
+        return;
+      }
       const result = await deps.processor.completeChallenge({
         operationId: jobKey(payment.id, '3ds'),
         card: await processorCard(deps, payment),
@@ -274,6 +334,26 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
       );
     },
 
+    async 'payment.payer_timeout'(job) {
+      await step(deps, job.payload.paymentId, ['awaiting_3ds'], (c) =>
+        finish(deps, c, 'failed', {
+          customerInteraction: null,
+          error: {
+            code: 'customer_interaction_timeout',
+            description: `the payer did not ${c.payment.source.type === 'faster_payment_system' ? 'pay the FPS QR' : 'answer on the provider page'} within ${PAYER_TIMEOUT_MS / 60_000} minutes`,
+          },
+        }),
+      );
+    },
+
+    async 'payment.sberpay_push'(job) {
+      const { paymentId, phone, pushId } = job.payload;
+      const payment = await findPayment(deps.db, paymentId);
+      if (!payment || payment.stage !== 'awaiting_3ds') return;
+      const answer = await deps.payerRails.push({ operationId: jobKey(paymentId, `push:${pushId}`), phone });
+      await step(deps, paymentId, ['awaiting_3ds'], (c) => answerPayer(c.tx, deps, c.payment, c.session, answer.approved));
+    },
+
     async 'payment.hold_expiry'(job) {
       await step(deps, job.payload.paymentId, ['awaiting_capture'], async (c) => {
         await movePayment(c.tx, c.payment, 'voiding', {}, c.now);
@@ -286,7 +366,10 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
       const { refundId } = job.payload;
       const refund = await findRefund(deps.db, refundId);
       if (!refund || refund.status !== 'in_progress' || !refund.paymentId) return;
-      const result = await deps.processor.refund({ operationId: refund.id, amount: refund.amount });
+      const paidBy = await findPayment(deps.db, refund.paymentId);
+      const payer = paidBy ? payerSourceOf(paidBy.source) : undefined;
+      // An FPS / provider payment is refunded through its rail, a card payment through the card processor.
+      const result = payer ? await deps.payerRails.refund({ operationId: refund.id, source: payer, amount: refund.amount }) : await deps.processor.refund({ operationId: refund.id, amount: refund.amount });
       await step(deps, refund.paymentId, ['succeeded'], async (c) => {
         const current = await findRefund(c.tx, refund.id);
         if (!current || current.status !== 'in_progress') return;
@@ -312,29 +395,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
           await enqueueJob(c.tx, { kind: 'payment.chargeback', payload: { paymentId: c.payment.id, afterMs: delay }, runAt: due, uniqueKey: `${jobKey(c.payment.id, 'chargeback')}:${due.toISOString()}` }, c.now);
           return;
         }
-        const amount = refundableOf(c.payment.capturedAmount, c.payment.id, await listSessionRefunds(c.tx, c.session.id));
-        if (amount <= 0) return;
-        const shares = c.payment.revenueSplit ? splitRefund(c.payment.revenueSplit, amount, c.payment.capturedAmount) : null;
-        await openRefund(
-          c.tx,
-          {
-            id: deps.ids('rf'),
-            paymentId: c.payment.id,
-            payoutId: null,
-            sessionId: c.session.id,
-            projectId: c.project.id,
-            status: 'accepted',
-            amount,
-            currency: c.payment.currency,
-            isChargeback: true,
-            metadata: null,
-            revenueSplit: shares,
-          },
-          c.now,
-        );
-        await bookRefund(c, `${c.payment.id}:chargeback`, amount, 'chargeback', shares);
-        const view = await settleSession(c.tx, deps.operations, c.session, c.now);
-        await deps.events.emit(c.tx, c.project, view, 'payment_refunded', c.now);
+        await chargeBack(c.tx, deps, c);
       });
     },
   };

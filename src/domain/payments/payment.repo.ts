@@ -8,6 +8,12 @@ import type { RecurrentToken } from '../tokens/public-token.repo.js';
 import type { PaymentStage } from './payment.status.js';
 import { sourceFromStored, sourceToStored, type PaymentSource } from './payment-source.js';
 
+export interface TransactionInfo {
+  readonly rrn?: string;
+  readonly auth_code?: string;
+  readonly fp_message_id?: string;
+}
+
 export interface Payment {
   readonly id: string;
   readonly sessionId: string;
@@ -26,7 +32,8 @@ export interface Payment {
   readonly paymentOptions: Record<string, unknown> | null;
   readonly metadata: unknown;
   readonly cardChecked: boolean;
-  readonly transactionInfo: { rrn: string; auth_code: string } | null;
+  /** The network's references (§6.12): rrn and auth_code for cards, fp_message_id for FPS. */
+  readonly transactionInfo: TransactionInfo | null;
   readonly customerInteraction: Record<string, unknown> | null;
   readonly tdsId: string | null;
   readonly tdsResult: 'confirmed' | 'failed' | null;

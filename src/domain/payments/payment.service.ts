@@ -1,3 +1,4 @@
+import type { ApiVersion } from '../../kernel/api-version.js';
 import { randomBytes } from 'node:crypto';
 import type { Tx } from '../../platform/db/database.js';
 import { cancelJob, enqueueJob } from '../../platform/jobs/job.repo.js';
@@ -17,8 +18,9 @@ import type { Money } from '../../kernel/money.js';
 import { transition } from '../../kernel/state-machine.js';
 import { protectCardData, type VaultCardRef } from '../tokens/card-params.js';
 import { usableRecurrentToken } from '../tokens/token.service.js';
-import { findCardById, sealSecurityCode } from '../tokens/vault.js';
-import { sourceFromParams, withoutSecurityCode, type PaymentSource } from './payment-source.js';
+import { findCardById, sealSecurityCode, storeCard } from '../tokens/vault.js';
+import type { WalletTokenDecrypter } from './card-processor.port.js';
+import { assertSupportedSource, cardOf, directSource, payerSourceOf, unsupportedSourceProblem, withoutSecurityCode, type CardWallet, type PaymentSource } from './payment-source.js';
 import { insertPayment, listSessionPayments, updatePayment, type Payment, type PaymentPatch } from './payment.repo.js';
 import { PAYMENT_TRANSITIONS, paymentStatus, type PaymentStage } from './payment.status.js';
 
@@ -29,10 +31,15 @@ import { PAYMENT_TRANSITIONS, paymentStatus, type PaymentStage } from './payment
  * service: results arrive as webhooks and through session/status. A session may hold several
  * payments (and payouts) at once; each has its own lifecycle, jobs and timeouts.
  */
-export type PaymentDeps = SessionDeps;
+export interface PaymentDeps extends SessionDeps {
+  /** Opens wallet tokens (tokenized_card, Google Pay, Apple Pay); without one, such payments are refused. */
+  readonly walletTokens?: WalletTokenDecrypter | undefined;
+}
 
 export const CONFIRM_TIMEOUT_MS = 240 * 60_000;
 export const THREE_DS_TIMEOUT_MS = 60 * 60_000;
+/** How long the payer has to answer an FPS QR or a provider's page after action_required (§7.4: 60 minutes). */
+export const PAYER_TIMEOUT_MS = 60 * 60_000;
 
 export const jobKey = (paymentId: string, what: string) => `${paymentId}:${what}`;
 
@@ -51,7 +58,78 @@ export async function movePayment(tx: Tx, payment: Payment, to: PaymentStage, pa
 }
 
 export function describePayment(payment: Payment): string {
-  return `payment ${payment.id} is ${paymentStatus(payment.stage)}${payment.stage === 'awaiting_3ds' ? ' (waiting for the payer on 3-D Secure)' : ''}`;
+  return `payment ${payment.id} is ${paymentStatus(payment.stage)}${payment.stage === 'awaiting_3ds' ? ` (waiting for the payer ${waitingWhere(payment.source)})` : ''}`;
+}
+
+function waitingWhere(source: PaymentSource): string {
+  const payer = payerSourceOf(source);
+  if (!payer) return 'on 3-D Secure';
+  return payer.type === 'faster_payment_system' ? 'to pay the FPS QR in a bank app' : `on the ${payer.provider} page`;
+}
+
+type Json = Record<string, unknown>;
+
+/** A wallet token opened by the decrypter, its card vaulted: a card from here on, but echoed as what it came as. */
+async function walletCard(tx: Tx, deps: PaymentDeps, project: Project, wallet: CardWallet, token: string, field: string, now: Date): Promise<PaymentSource> {
+  const card = deps.walletTokens?.decrypt(wallet, token);
+  if (!card) throw invalidRequest(`${field} cannot be opened: it is not one of the sandbox's test tokens (docs/test-cards.md)`);
+  const stored = await storeCard(tx, deps, project.id, card.number, now, { month: card.expirationMonth, year: card.expirationYear });
+  return {
+    type: 'wallet_card',
+    wallet,
+    card: { card_id: stored.cardId, number_hash: stored.numberHash, brand: stored.brand, bin: stored.bin, last4: stored.last4, expiration_month: card.expirationMonth, expiration_year: card.expirationYear },
+  };
+}
+
+/**
+ * The payment_details of a start (after domain/tokens vaulted card data) as a source. What the
+ * server cannot charge was refused by the request schema with the same sentence as here
+ * (unsupportedSourceProblem); a start re-checks, since it may use what session/create stored.
+ */
+async function resolveSource(tx: Tx, deps: PaymentDeps, project: Project, session: Session, params: SessionParams, now: Date): Promise<PaymentSource> {
+  assertSupportedSource(params.payment_details);
+  const details = params.payment_details as Json;
+  if (details['type'] === 'recurrent') {
+    // A saved card charged again (§8): MIT without the payer, CIT with the payer and 3-D Secure.
+    const r = details['recurrent'] as { token: string; initiator?: 'merchant' | 'client'; security_code?: string };
+    const initiator = r.initiator ?? 'merchant';
+    if (initiator === 'client' && typeof (params.payment_options as { return_url?: unknown } | undefined)?.return_url !== 'string') {
+      throw invalidRequest('payment_options.return_url is required for a client-initiated recurrent payment (the payer passes 3-D Secure)');
+    }
+    const token = await usableRecurrentToken(tx, project.id, r.token, now);
+    const card = await findCardById(tx, project.id, token.cardId);
+    if (!card) throw invalidRequest('payment_details.recurrent.token names a card that is no longer in the vault');
+    const ref: VaultCardRef = { card_id: card.cardId, number_hash: card.numberHash, brand: card.brand, bin: card.bin, last4: card.last4 };
+    if (card.expirationMonth) ref.expiration_month = card.expirationMonth;
+    if (card.expirationYear) ref.expiration_year = card.expirationYear;
+    if (r.security_code) ref.security_code_sealed = sealSecurityCode(deps.keyring, session.id, r.security_code);
+    return { type: 'recurrent', token: r.token, initiator, card: ref };
+  }
+  const card = details['card'] as Json | undefined;
+  if (details['type'] === 'card' && card?.['type'] === 'tokenized_card') {
+    return walletCard(tx, deps, project, 'tokenized_card', String((card['tokenized_card'] as Json)['token']), 'payment_details.card.tokenized_card.token', now);
+  }
+  if (details['type'] === 'secured_card') {
+    const secured = details['secured_card'] as Json;
+    const wallet = secured['type'] as 'google_pay' | 'apple_pay';
+    return walletCard(tx, deps, project, wallet, String((secured[wallet] as Json)['token']), `payment_details.secured_card.${wallet}.token`, now);
+  }
+  const source = directSource(details);
+  if (!source) throw invalidRequest(unsupportedSourceProblem(details) ?? 'payment_details.card.type has an unsupported value');
+  return source;
+}
+
+/** What a source cannot be combined with, and what a payer source needs. */
+function checkSourceOptions(source: PaymentSource, params: SessionParams, currency: string): void {
+  const payer = payerSourceOf(source);
+  if (!payer) return;
+  const what = payer.type === 'faster_payment_system' ? 'a faster_payment_system payment' : `an ${payer.type} ${payer.provider} payment`;
+  const options = (params.payment_options ?? {}) as Json;
+  if (options['hold'] === true) throw invalidRequest(`payment_options.hold is for card payments only: ${what} is taken at once`);
+  if (options['recurrent'] === true) throw invalidRequest(`payment_options.recurrent is for card payments only on this server: ${what} issues no recurrent token`);
+  if (payer.type === 'faster_payment_system' && currency.toUpperCase() !== 'RUB') {
+    throw invalidRequest(`amount_details.currency must be RUB for a faster_payment_system payment (it is ${currency.toUpperCase()})`);
+  }
 }
 
 export type PaymentParams = Pick<SessionParams, 'payment_details' | 'amount_details' | 'customer' | 'participant_details' | 'payment_options' | 'metadata' | 'revenue_split_info'>;
@@ -72,30 +150,12 @@ export async function startPayment(tx: Tx, deps: PaymentDeps, project: Project, 
   for (const field of ['payment_details', 'amount_details', 'customer'] as const) {
     if (params[field] === undefined) throw invalidRequest(`${field} is required (it was given neither to session/create nor here)`);
   }
-  const details = params.payment_details as Record<string, unknown>;
-  let source: PaymentSource;
-  let initiator: 'merchant' | 'client' | null = null;
-  if (details['type'] === 'recurrent') {
-    // A saved card charged again (§8): MIT without the payer, CIT with the payer and 3-D Secure.
-    const r = details['recurrent'] as { token: string; initiator?: 'merchant' | 'client'; security_code?: string };
-    initiator = r.initiator ?? 'merchant';
-    if (initiator === 'client' && typeof (params.payment_options as { return_url?: unknown } | undefined)?.return_url !== 'string') {
-      throw invalidRequest('payment_options.return_url is required for a client-initiated recurrent payment (the payer passes 3-D Secure)');
-    }
-    const token = await usableRecurrentToken(tx, project.id, r.token, now);
-    const card = await findCardById(tx, project.id, token.cardId);
-    if (!card) throw invalidRequest('payment_details.recurrent.token names a card that is no longer in the vault');
-    const ref: VaultCardRef = { card_id: card.cardId, number_hash: card.numberHash, brand: card.brand, bin: card.bin, last4: card.last4 };
-    if (card.expirationMonth) ref.expiration_month = card.expirationMonth;
-    if (card.expirationYear) ref.expiration_year = card.expirationYear;
-    if (r.security_code) ref.security_code_sealed = sealSecurityCode(deps.keyring, session.id, r.security_code);
-    source = { type: 'card', card: ref };
-  } else {
-    source = sourceFromParams(details);
-  }
+  const source = await resolveSource(tx, deps, project, session, params, now);
+  const initiator = source.type === 'recurrent' ? source.initiator : null;
   const options = (params.payment_options ?? null) as Record<string, unknown> | null;
   const amount = params.amount_details!.amount;
   const currency = normalizeCurrency(params.amount_details!.currency);
+  checkSourceOptions(source, params, currency);
   const splitItems = params.revenue_split_info as SplitItemInput[] | undefined;
   if (splitItems && options?.['hold'] === true) {
     throw invalidRequest('revenue_split_info cannot be combined with payment_options.hold: a split payment is captured in full at once');
@@ -113,7 +173,7 @@ export async function startPayment(tx: Tx, deps: PaymentDeps, project: Project, 
     capturedAmount: 0,
     fee: 0,
     // payrail's own hold flag, or the project's capture_mode for clients that cannot send it.
-    hold: options?.['hold'] === true || (project.captureMode === 'manual' && source.type === 'card'),
+    hold: options?.['hold'] === true || (project.captureMode === 'manual' && cardOf(source) !== undefined),
     source,
     customer: params.customer ?? null,
     participantDetails: params.participant_details ?? null,
@@ -138,9 +198,10 @@ export async function startPayment(tx: Tx, deps: PaymentDeps, project: Project, 
   return settleSession(tx, deps.operations, session, now);
 }
 
-export async function initPayment(tx: Tx, deps: PaymentDeps, project: Project, given: PaymentParams): Promise<SessionView> {
+export async function initPayment(tx: Tx, deps: PaymentDeps, project: Project, given: PaymentParams, apiVersion?: ApiVersion): Promise<SessionView> {
   // The session keeps what init was given but the card (the payment holds that), as defaults for a later start.
-  const session = await createSession(tx, deps, project, { ...given, payment_details: undefined });
+  // The session's webhooks are rendered in the API version it was created with (docs/decisions.md).
+  const session = await createSession(tx, deps, project, { ...given, payment_details: undefined }, apiVersion ? { apiVersion } : undefined);
   return startPayment(tx, deps, project, session, given);
 }
 
@@ -240,12 +301,46 @@ export async function refundPayment(
 
 /** The hosted 3-D Secure page's answer: the payer confirmed or failed the challenge. */
 export async function answerChallenge(tx: Tx, deps: PaymentDeps, payment: Payment, session: Session, result: 'confirmed' | 'failed'): Promise<void> {
+  // An FPS / provider page id is not a 3-D Secure step: only its own page answers it.
+  if (payerSourceOf(payment.source)) throw new ApiError('not_found', 'no such 3-D Secure step');
   if (payment.stage !== 'awaiting_3ds') throw stateError(`this 3-D Secure step is over: its ${describePayment(payment)}`);
+  await recordPayerAnswer(tx, deps, payment, session, result);
+}
+
+/** The payer answered (3-D Secure page, bank app, provider page): the processor or rail finishes the payment as a job. */
+async function recordPayerAnswer(tx: Tx, deps: PaymentDeps, payment: Payment, session: Session, result: 'confirmed' | 'failed'): Promise<void> {
   const now = deps.clock.now();
   await movePayment(tx, payment, 'completing_3ds', { tdsResult: result }, now);
   await cancelJob(tx, jobKey(payment.id, '3ds_timeout'));
+  await cancelJob(tx, jobKey(payment.id, 'payer_timeout'));
   await enqueueJob(tx, { kind: 'payment.complete_3ds', payload: { paymentId: payment.id }, runAt: now, uniqueKey: jobKey(payment.id, 'complete_3ds') }, now);
   await settleSession(tx, deps.operations, session, now);
 }
 
 export const newTdsId = () => randomBytes(18).toString('base64url');
+
+/** The payer's answer in the sandbox bank app or on a provider's page (or in the SberPay app, after a push). */
+export async function answerPayer(tx: Tx, deps: PaymentDeps, payment: Payment, session: Session, approved: boolean): Promise<void> {
+  if (!payerSourceOf(payment.source)) throw new ApiError('not_found', 'no such payment page');
+  if (payment.stage !== 'awaiting_3ds') throw stateError(`this payment page is no longer open: its ${describePayment(payment)}`);
+  await recordPayerAnswer(tx, deps, payment, session, approved ? 'confirmed' : 'failed');
+}
+
+const PHONE = /^\+?\d{10,15}$/;
+
+/**
+ * sberpay/push (SDK SberPayApi): asks SberPay to push the session's waiting sber_pay payment to the
+ * payer's phone. The push itself goes out as a job (never from inside the call's transaction); the
+ * payer's answer in the app settles the payment as the provider page would.
+ */
+export async function pushSberPay(tx: Tx, deps: PaymentDeps, session: Session, phone: string): Promise<void> {
+  if (!PHONE.test(phone)) throw invalidRequest('phone must be a phone number of 10 to 15 digits, optionally after a +');
+  const payments = await listSessionPayments(tx, session.id);
+  const sber = payments.filter((p) => p.source.type === 'internet_banking' && p.source.provider === 'sber_pay');
+  if (sber.length === 0) throw stateError(`session ${session.id} has no internet_banking sber_pay payment`);
+  const waiting = sber.find((p) => p.stage === 'awaiting_3ds');
+  if (!waiting) throw stateError(`session ${session.id} has no sber_pay payment waiting for the payer: its ${describePayment(sber[sber.length - 1]!)}`);
+  const now = deps.clock.now();
+  const pushId = randomBytes(9).toString('base64url');
+  await enqueueJob(tx, { kind: 'payment.sberpay_push', payload: { paymentId: waiting.id, phone, pushId }, runAt: now, uniqueKey: jobKey(waiting.id, `push:${pushId}`) }, now);
+}

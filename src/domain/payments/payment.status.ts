@@ -11,9 +11,13 @@ import type { OperationProgress } from '../sessions/operation-kind.js';
  * - awaiting_confirm (pending, next_action "confirm") ready_to_confirm was sent; the partner confirms
  *                    or cancels within 240 minutes.
  * - authorizing      (in_progress) the issuer is asked.
- * - awaiting_3ds     (pending, customer_interaction) action_required was sent; the payer has 60
- *                    minutes on the 3-D Secure page.
- * - completing_3ds   (in_progress) the payer answered; the processor finishes the authorization.
+ * - awaiting_3ds     (pending, customer_interaction) action_required was sent; the payer acts:
+ *                    a card on the 3-D Secure page (60 minutes), an FPS payment in the bank app
+ *                    the QR opens, internet banking or a wallet on the provider's page (the payer
+ *                    timeout of payment.service). The stage keeps its first name (and its column
+ *                    values) for the rows and jobs written before the other sources existed.
+ * - completing_3ds   (in_progress) the payer answered; the processor (or the FPS / provider rail)
+ *                    finishes the payment.
  * - awaiting_capture (pending, next_action "capture") a hold is placed (ready_to_capture); the
  *                    partner captures or cancels before the hold expires.
  * - capturing        (in_progress) the hold is being captured, in full or in part.

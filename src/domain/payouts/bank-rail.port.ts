@@ -1,4 +1,4 @@
-import type { Decline } from '../../kernel/operation-errors.js';
+import type { Decline, OperationErrorCode } from '../../kernel/operation-errors.js';
 import type { Rail } from './rails.js';
 
 /**
@@ -18,17 +18,27 @@ export type SendResult =
   | {
       readonly kind: 'accepted';
       readonly reference: string;
+      /** The card network's authorization code (card payouts). */
+      readonly authCode?: string;
       /** When the money arrives (0: at once). */
       readonly settleAfterMs: number;
       /** Set when the recipient's bank will send the money back this long after it arrived. */
       readonly returnAfterMs?: number;
     }
   | Decline
+  | RailFailure
   /** No answer in time: the outcome is unknown until reconciliation. */
   | { readonly kind: 'timeout'; readonly reconcileAfterMs: number };
 
+/** The rail failed in a way that says nothing about the outcome: support must look (session in error). */
+export interface RailFailure {
+  readonly kind: 'error';
+  readonly code: OperationErrorCode;
+  readonly description: string;
+}
+
 export type ReconcileResult =
-  | { readonly kind: 'settled'; readonly reference: string; readonly returnAfterMs?: number }
+  | { readonly kind: 'settled'; readonly reference: string; readonly authCode?: string; readonly returnAfterMs?: number }
   | Decline
   | { readonly kind: 'still_unknown'; readonly retryAfterMs: number };
 

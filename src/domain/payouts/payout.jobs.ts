@@ -12,6 +12,8 @@ import type { Session } from '../sessions/session.repo.js';
 import { revealCardNumber } from '../tokens/vault.js';
 import { findPayout, type Payout } from './payout.repo.js';
 import { RAIL_SPECS } from './rails.js';
+import { taxpayerRefusal, type FiscalReceipt, type TaxpayerRegistry } from './fiscalization.js';
+import { findTaxpayerBinding } from '../tokens/self-employed.js';
 import { PAYOUT_CONFIRM_TIMEOUT_MS, movePayout, payoutJobKey, reserveAndSend, type PayoutDeps } from './payout.service.js';
 import type { PayoutStage } from './payout.status.js';
 
@@ -42,6 +44,8 @@ export type PayoutJobKind = keyof PayoutJobPayloads;
 export interface PayoutJobDeps extends PayoutDeps {
   readonly db: Db;
   readonly rails: BankRails;
+  /** The tax service, for payouts to the self-employed (fiscalization.ts). */
+  readonly taxpayers: TaxpayerRegistry;
 }
 
 interface Ctx {
@@ -62,7 +66,7 @@ async function railRequest(deps: PayoutJobDeps, p: Payout): Promise<RailRequest>
   return { operationId: p.id, rail: p.rail, destination, amount: p.amount, currency: p.currency };
 }
 
-async function finish(deps: PayoutJobDeps, c: Ctx, to: 'succeeded' | 'failed', patch: Parameters<typeof movePayout>[3]): Promise<void> {
+async function finish(deps: PayoutJobDeps, c: Ctx, to: 'succeeded' | 'failed' | 'error', patch: Parameters<typeof movePayout>[3]): Promise<void> {
   await movePayout(c.tx, c.payout, to, patch, c.now);
   const view = await settleSession(c.tx, deps.operations, c.session, c.now);
   await deps.events.emit(c.tx, c.project, view, 'payment_finished', c.now);
@@ -70,8 +74,26 @@ async function finish(deps: PayoutJobDeps, c: Ctx, to: 'succeeded' | 'failed', p
 
 const total = (p: Payout) => p.amount + p.fee;
 
+/** What the rail says about the money once it has moved: its reference, and a card network's auth code. */
+interface Paid {
+  readonly reference: string;
+  readonly authCode?: string | undefined;
+  /** The income registered with the tax service, for a payout with fiscalization. */
+  readonly receipt?: FiscalReceipt | undefined;
+}
+
+/**
+ * Registers a fiscalized payout's income once the money is paid, outside any transaction (the tax
+ * service is the outside world; asking again for the same payout returns the same receipt).
+ */
+async function receiptOf(deps: PayoutJobDeps, p: Payout): Promise<FiscalReceipt | undefined> {
+  if (!p.fiscalization) return undefined;
+  const registered = await deps.taxpayers.registerIncome({ operationId: p.id, fiscalization: p.fiscalization, amount: p.amount, now: deps.clock.now() });
+  return registered.receipt;
+}
+
 /** The rail paid: the reservation goes to the rail (amount) and to fees (fee). */
-async function settle(deps: PayoutJobDeps, c: Ctx, reference: string, returnAfterMs: number | undefined): Promise<void> {
+async function settle(deps: PayoutJobDeps, c: Ctx, paid: Paid, returnAfterMs: number | undefined): Promise<void> {
   await book(c.tx, {
     projectId: c.project.id,
     kind: 'payout_settle',
@@ -85,7 +107,10 @@ async function settle(deps: PayoutJobDeps, c: Ctx, reference: string, returnAfte
       { account: 'fees', amount: c.payout.fee },
     ],
   });
-  await finish(deps, c, 'succeeded', { transactionInfo: { rrn: reference } });
+  await finish(deps, c, 'succeeded', {
+    transactionInfo: { rrn: paid.reference, ...(paid.authCode ? { auth_code: paid.authCode } : {}) },
+    ...(c.payout.fiscalization && paid.receipt ? { fiscalization: { ...c.payout.fiscalization, receipt: paid.receipt } } : {}),
+  });
   if (returnAfterMs !== undefined) {
     const at = new Date(c.now.getTime() + returnAfterMs);
     await enqueueJob(c.tx, { kind: 'payout.return', payload: { payoutId: c.payout.id }, runAt: at, uniqueKey: payoutJobKey(c.payout.id, 'return') }, c.now);
@@ -111,6 +136,14 @@ async function voidAndFail(deps: PayoutJobDeps, c: Ctx, code: OperationErrorCode
   await finish(deps, c, 'failed', { reserved: false, error: { code, description } });
 }
 
+/**
+ * The rail failed and cannot say whether it paid: the payout is in error (the session too), and amount
+ * plus fee stay reserved, since the money may have left. Support resolves it (docs/decisions.md).
+ */
+async function failUnexpectedly(deps: PayoutJobDeps, c: Ctx, code: OperationErrorCode, description: string): Promise<void> {
+  await finish(deps, c, 'error', { error: { code, description } });
+}
+
 export function payoutJobHandlers(deps: PayoutJobDeps): JobHandlers<PayoutJobKind> {
   return {
     async 'payout.check'(job) {
@@ -124,7 +157,15 @@ export function payoutJobHandlers(deps: PayoutJobDeps): JobHandlers<PayoutJobKin
         );
         return;
       }
+      const taxpayer = payout.fiscalization
+        ? await deps.taxpayers.checkTaxpayer({ operationId: payout.id, taxReference: payout.fiscalization.taxReference, amount: payout.amount, now: deps.clock.now() })
+        : undefined;
       await step(deps, payout.id, ['checking'], async (c) => {
+        if (taxpayer && c.payout.fiscalization) {
+          const binding = await findTaxpayerBinding(c.tx, c.project.id, c.payout.fiscalization.taxReference);
+          const refusal = taxpayerRefusal(taxpayer, binding?.status === 'bound', c.payout.fiscalization.taxReference);
+          if (refusal) return finish(deps, c, 'failed', { error: { code: refusal.code, description: refusal.description } });
+        }
         if (c.project.autoConfirm) {
           const after = await reserveAndSend(c.tx, deps, c.project, c.payout, c.now);
           const view = await settleSession(c.tx, deps.operations, c.session, c.now);
@@ -143,8 +184,10 @@ export function payoutJobHandlers(deps: PayoutJobDeps): JobHandlers<PayoutJobKin
       const payout = await findPayout(deps.db, job.payload.payoutId);
       if (!payout || payout.stage !== 'sending') return;
       const result = await deps.rails.send(await railRequest(deps, payout));
+      const receipt = result.kind === 'accepted' && result.settleAfterMs === 0 ? await receiptOf(deps, payout) : undefined;
       await step(deps, payout.id, ['sending'], async (c) => {
         if (result.kind === 'declined') return voidAndFail(deps, c, result.code, result.description);
+        if (result.kind === 'error') return failUnexpectedly(deps, c, result.code, result.description);
         if (result.kind === 'timeout') {
           await movePayout(c.tx, c.payout, 'unknown', {}, c.now);
           await settleSession(c.tx, deps.operations, c.session, c.now);
@@ -152,7 +195,7 @@ export function payoutJobHandlers(deps: PayoutJobDeps): JobHandlers<PayoutJobKin
           await enqueueJob(c.tx, { kind: 'payout.reconcile', payload: { payoutId: c.payout.id }, runAt: at, uniqueKey: payoutJobKey(c.payout.id, 'reconcile') }, c.now);
           return;
         }
-        if (result.settleAfterMs === 0) return settle(deps, c, result.reference, result.returnAfterMs);
+        if (result.settleAfterMs === 0) return settle(deps, c, { reference: result.reference, authCode: result.authCode, receipt }, result.returnAfterMs);
         await movePayout(c.tx, c.payout, 'settling', { transactionInfo: { rrn: result.reference } }, c.now);
         await settleSession(c.tx, deps.operations, c.session, c.now);
         const at = new Date(c.now.getTime() + result.settleAfterMs);
@@ -166,7 +209,10 @@ export function payoutJobHandlers(deps: PayoutJobDeps): JobHandlers<PayoutJobKin
 
     async 'payout.settle'(job) {
       const { reference, returnAfterMs } = job.payload;
-      await step(deps, job.payload.payoutId, ['settling'], (c) => settle(deps, c, reference, returnAfterMs ?? undefined));
+      const payout = await findPayout(deps.db, job.payload.payoutId);
+      if (!payout || payout.stage !== 'settling') return;
+      const receipt = await receiptOf(deps, payout);
+      await step(deps, payout.id, ['settling'], (c) => settle(deps, c, { reference, receipt }, returnAfterMs ?? undefined));
     },
 
     /** A rail that timed out is asked again; the payout settles (or fails) exactly once. */
@@ -174,8 +220,9 @@ export function payoutJobHandlers(deps: PayoutJobDeps): JobHandlers<PayoutJobKin
       const payout = await findPayout(deps.db, job.payload.payoutId);
       if (!payout || payout.stage !== 'unknown') return;
       const result = await deps.rails.reconcile(await railRequest(deps, payout));
+      const receipt = result.kind === 'settled' ? await receiptOf(deps, payout) : undefined;
       await step(deps, payout.id, ['unknown'], async (c) => {
-        if (result.kind === 'settled') return settle(deps, c, result.reference, result.returnAfterMs);
+        if (result.kind === 'settled') return settle(deps, c, { reference: result.reference, authCode: result.authCode, receipt }, result.returnAfterMs);
         if (result.kind === 'declined') return voidAndFail(deps, c, result.code, result.description);
         const at = new Date(c.now.getTime() + result.retryAfterMs);
         await enqueueJob(c.tx, { kind: 'payout.reconcile', payload: { payoutId: c.payout.id }, runAt: at, uniqueKey: `${payoutJobKey(c.payout.id, 'reconcile')}:${at.toISOString()}` }, c.now);

@@ -6,6 +6,7 @@ import { operationErrorOf, type OperationError } from '../../kernel/operation-er
 import type { PayoutStage } from './payout.status.js';
 
 import type { Rail } from './rails.js';
+import type { Fiscalization } from './fiscalization.js';
 import { destinationFromStored, destinationToStored, type PayoutDestination } from './payout-destination.js';
 
 export type { Rail };
@@ -28,6 +29,8 @@ export interface Payout {
   /** Whether amount plus fee are held in the reserved account. */
   readonly reserved: boolean;
   readonly error: OperationError | null;
+  /** A payout to a self-employed person with fiscalization (fiscalization.ts); null otherwise. */
+  readonly fiscalization: Fiscalization | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
   readonly finishedAt: Date | null;
@@ -51,6 +54,7 @@ function toPayout(r: Selectable<PayoutsTable>): Payout {
     transactionInfo: r.transaction_info as Record<string, unknown> | null,
     reserved: r.reserved,
     error: operationErrorOf(r.error_code, r.error_description),
+    fiscalization: (r.fiscalization_details as Fiscalization | null) ?? null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     finishedAt: r.finished_at,
@@ -73,13 +77,14 @@ export async function insertPayout(tx: Tx, p: Payout): Promise<void> {
       customer: jsonColumn(p.customer),
       participant_details: jsonColumn(p.participantDetails),
       metadata: jsonColumn(p.metadata),
+      fiscalization_details: jsonColumn(p.fiscalization),
       created_at: p.createdAt,
       updated_at: p.updatedAt,
     })
     .execute();
 }
 
-export type PayoutPatch = Partial<Pick<Payout, 'stage' | 'transactionInfo' | 'reserved' | 'error' | 'finishedAt'>>;
+export type PayoutPatch = Partial<Pick<Payout, 'stage' | 'transactionInfo' | 'reserved' | 'error' | 'finishedAt' | 'fiscalization'>>;
 
 export async function updatePayout(tx: Tx, id: string, patch: PayoutPatch, now: Date): Promise<void> {
   const set: Record<string, unknown> = { updated_at: now };
@@ -91,6 +96,7 @@ export async function updatePayout(tx: Tx, id: string, patch: PayoutPatch, now: 
     set['error_description'] = patch.error?.description ?? null;
   }
   if (patch.finishedAt !== undefined) set['finished_at'] = patch.finishedAt;
+  if (patch.fiscalization !== undefined) set['fiscalization_details'] = jsonColumn(patch.fiscalization);
   await tx.updateTable('payouts').set(set).where('id', '=', id).execute();
 }
 

@@ -18,6 +18,7 @@ import { checkPayoutDestination } from './destination.js';
 import { isFpsBankId } from './fps-banks.js';
 import { insertPayout, updatePayout, type Payout, type PayoutPatch } from './payout.repo.js';
 import { railOf } from './rails.js';
+import { checkFiscalization, type Fiscalization } from './fiscalization.js';
 import { destinationFromParams } from './payout-destination.js';
 import { PAYOUT_TRANSITIONS, payoutStatus, type PayoutStage } from './payout.status.js';
 
@@ -57,10 +58,11 @@ async function openPayout(
   project: Project,
   session: Session,
   now: Date,
-  fields: Pick<Payout, 'amount' | 'currency' | 'fee' | 'rail' | 'destination' | 'customer' | 'participantDetails' | 'metadata'>,
+  fields: Pick<Payout, 'amount' | 'currency' | 'fee' | 'rail' | 'destination' | 'customer' | 'participantDetails' | 'metadata'> & { fiscalization?: Fiscalization | undefined },
 ): Promise<void> {
   const payout: Payout = {
     ...fields,
+    fiscalization: fields.fiscalization ?? null,
     id: deps.ids('po'),
     sessionId: session.id,
     projectId: project.id,
@@ -76,7 +78,11 @@ async function openPayout(
   await enqueueJob(tx, { kind: 'payout.check', payload: { payoutId: payout.id }, runAt: now, uniqueKey: payoutJobKey(payout.id, 'check') }, now);
 }
 
-/** session/start/payout (and the second half of session/init/payout). */
+/**
+ * session/start/payout (and the second half of session/init/payout). With `fiscalization`, the
+ * session/…/payout/fiscalization pair: the same payout, with the tax service asked before
+ * ready_to_confirm and the income registered once paid (fiscalization.ts).
+ */
 export async function startPayout(
   tx: Tx,
   deps: PayoutDeps,
@@ -84,6 +90,7 @@ export async function startPayout(
   session: Session,
   given: PayoutParams,
   version: ApiVersion,
+  fiscalization?: Fiscalization,
 ): Promise<SessionView> {
   const now = deps.clock.now();
   assertTakesOperations(session, 'a payout');
@@ -95,6 +102,15 @@ export async function startPayout(
   checkPayoutDestination(asCheckable(merged.payment_method), merged.participant_details, field);
   const protectedParams = await protectCardData(tx, deps, project.id, null, { ...merged, payment_details: undefined }, now);
   const destination = destinationFromParams(protectedParams.payment_method);
+  // A refusal here rolls the call's transaction back, the vaulted card with it.
+  if (fiscalization) {
+    checkFiscalization(fiscalization, {
+      amount: merged.amount_details.amount,
+      currency: normalizeCurrency(merged.amount_details.currency),
+      rail: railOf(destination),
+      recipientFullName: (merged.participant_details as { recipient?: { full_name?: unknown } } | undefined)?.recipient?.full_name,
+    });
+  }
   const amount = merged.amount_details.amount;
   const currency = normalizeCurrency(merged.amount_details.currency);
   await openPayout(tx, deps, project, session, now, {
@@ -106,15 +122,16 @@ export async function startPayout(
     customer: merged.customer ?? null,
     participantDetails: merged.participant_details ?? null,
     metadata: merged.metadata ?? null,
+    fiscalization,
   });
   return settleSession(tx, deps.operations, session, now);
 }
 
-export async function initPayout(tx: Tx, deps: PayoutDeps, project: Project, given: PayoutParams, version: ApiVersion): Promise<SessionView> {
+export async function initPayout(tx: Tx, deps: PayoutDeps, project: Project, given: PayoutParams, version: ApiVersion, fiscalization?: Fiscalization): Promise<SessionView> {
   // The session keeps what init was given but the destination (the payout holds that): the payouts
   // report reads its metadata, and a later start its defaults.
-  const session = await createSession(tx, deps, project, { ...given, payment_method: undefined });
-  return startPayout(tx, deps, project, session, given, version);
+  const session = await createSession(tx, deps, project, { ...given, payment_method: undefined }, { apiVersion: version });
+  return startPayout(tx, deps, project, session, given, version, fiscalization);
 }
 
 /**

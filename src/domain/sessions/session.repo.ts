@@ -1,6 +1,7 @@
 import type { Queryable, Tx } from '../../platform/db/database.js';
 import type { SessionRow } from '../../platform/db/schema.js';
 import type { NextAction, SessionStatus } from './session.status.js';
+import type { ApiVersion } from '../../kernel/api-version.js';
 
 /**
  * What a session stores for its operations, version-neutral and in the wire's snake_case (it is
@@ -30,6 +31,12 @@ export interface Session {
   readonly finishedAt: Date | null;
   /** Set by session/cancel on a session that never started an operation. */
   readonly cancelledAt: Date | null;
+  /**
+   * The API version of the partner call that created the session; its webhooks are rendered in it.
+   * Null for sessions created before migration 0014 or outside the partner API: the project's
+   * api_version applies.
+   */
+  readonly apiVersion: ApiVersion | null;
 }
 
 function toSession(row: SessionRow): Session {
@@ -44,6 +51,7 @@ function toSession(row: SessionRow): Session {
     updatedAt: row.updated_at,
     finishedAt: row.finished_at,
     cancelledAt: row.cancelled_at,
+    apiVersion: row.api_version ?? null,
   };
 }
 
@@ -62,6 +70,7 @@ export async function insertSession(tx: Tx, session: Session): Promise<void> {
       updated_at: session.updatedAt,
       finished_at: session.finishedAt,
       cancelled_at: session.cancelledAt,
+      api_version: session.apiVersion,
     })
     .execute();
 }
@@ -76,6 +85,15 @@ export async function updateSessionState(
     .set({ status: state.status, next_action: state.nextAction, finished_at: state.finishedAt, updated_at: state.updatedAt, cancelled_at: state.cancelledAt })
     .where('id', '=', id)
     .execute();
+}
+
+/**
+ * Records the API version of the call that created a session, once: a session created inside another
+ * domain's call (init/payment, init/payout) before its creator passed the version along gets it here,
+ * in the same transaction, before any of its webhooks is rendered. A version already set is kept.
+ */
+export async function recordSessionApiVersion(tx: Tx, id: string, version: ApiVersion): Promise<void> {
+  await tx.updateTable('sessions').set({ api_version: version }).where('id', '=', id).where('api_version', 'is', null).execute();
 }
 
 /** A project sees only its own sessions: another project's id is simply not found. */

@@ -2,6 +2,7 @@ import type { Queryable, Tx } from '../../platform/db/database.js';
 import type { Project } from '../projects/project.repo.js';
 import { normalizeCurrency } from '../../kernel/currencies.js';
 import { ApiError } from '../../kernel/errors.js';
+import type { ApiVersion } from '../../kernel/api-version.js';
 import { protectCardData } from '../tokens/card-params.js';
 import type { SessionDeps } from './session-deps.js';
 import { findSession, insertSession, lockSession, type Session, type SessionParams } from './session.repo.js';
@@ -21,8 +22,20 @@ function normalize(params: SessionParams): SessionParams {
   return out;
 }
 
+/** How a session came to be: the partner API passes the version of the path it was called on. */
+export interface CreateSessionOptions {
+  /** The API version of the creating call (/api/v1/… or /api/v2/…); absent: the project's setting rules its webhooks. */
+  readonly apiVersion?: ApiVersion;
+}
+
 /** session/create: stores whatever was given for a later start; the session waits in `created`. */
-export async function createSession(tx: Tx, deps: Pick<SessionDeps, 'clock' | 'ids' | 'keyring'>, project: Project, input: SessionParams): Promise<Session> {
+export async function createSession(
+  tx: Tx,
+  deps: Pick<SessionDeps, 'clock' | 'ids' | 'keyring'>,
+  project: Project,
+  input: SessionParams,
+  options: CreateSessionOptions = {},
+): Promise<Session> {
   const now = deps.clock.now();
   const id = deps.ids('ps');
   const params = await protectCardData(tx, deps, project.id, null, normalize(input), now);
@@ -37,6 +50,7 @@ export async function createSession(tx: Tx, deps: Pick<SessionDeps, 'clock' | 'i
     updatedAt: now,
     finishedAt: null,
     cancelledAt: null,
+    apiVersion: options.apiVersion ?? null,
   };
   await insertSession(tx, session);
   return session;

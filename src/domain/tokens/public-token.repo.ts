@@ -1,9 +1,21 @@
 import type { Queryable, Tx } from '../../platform/db/database.js';
-import type { PublicTokensTable } from '../../platform/db/schema.js';
+import type { PublicTokensTable, WidgetKind } from '../../platform/db/schema.js';
 import type { Selectable } from 'kysely';
 
-export type PublicTokenKind = PublicTokensTable['kind'];
+export type PublicTokenKind = WidgetKind;
 
+/** One widget a public token serves, with its own parameters and its own single use. */
+export interface TokenWidget {
+  readonly kind: PublicTokenKind;
+  readonly params: Record<string, unknown>;
+  readonly usedAt: Date | null;
+}
+
+/**
+ * A public token. `kind`, `params` and `sessionId` describe its first widget (the one with a
+ * session, when there is one); `widgets` lists every widget it serves; `usedAt` is set once every
+ * widget has been used.
+ */
 export interface PublicToken {
   readonly token: string;
   readonly projectId: string;
@@ -14,21 +26,38 @@ export interface PublicToken {
   readonly createdAt: Date;
   readonly expiresAt: Date;
   readonly usedAt: Date | null;
+  readonly widgets: readonly TokenWidget[];
+  /** The card this token tokenized last, if any. */
+  readonly cardHash: string | null;
 }
 
-const toToken = (r: Selectable<PublicTokensTable>): PublicToken => ({
-  token: r.token,
-  projectId: String(r.project_id),
-  kind: r.kind,
-  params: r.params,
-  sessionId: r.session_id,
-  attempts: r.attempts,
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-  usedAt: r.used_at,
-});
+async function withWidgets(db: Queryable, r: Selectable<PublicTokensTable> | undefined): Promise<PublicToken | undefined> {
+  if (!r) return undefined;
+  const rows = await db.selectFrom('public_token_widgets').selectAll().where('token', '=', r.token).execute();
+  const order: readonly PublicTokenKind[] = ['acquiring_widget', 'fps_no_account_widget', 'tokenize_widget', 'self_employed_widget'];
+  const widgets = rows
+    .map((w) => ({ kind: w.widget, params: w.params, usedAt: w.used_at }))
+    .sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
+  return {
+    token: r.token,
+    projectId: String(r.project_id),
+    kind: r.kind,
+    params: r.params,
+    sessionId: r.session_id,
+    attempts: r.attempts,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    usedAt: r.used_at,
+    // A row written before 0012 by a process still running the old code has no widget rows yet.
+    widgets: widgets.length > 0 ? widgets : [{ kind: r.kind, params: r.params, usedAt: r.used_at }],
+    cardHash: r.card_hash ?? null,
+  };
+}
 
-export async function insertPublicToken(tx: Queryable, t: Omit<PublicToken, 'attempts' | 'usedAt'>): Promise<void> {
+export async function insertPublicToken(
+  tx: Queryable,
+  t: Omit<PublicToken, 'attempts' | 'usedAt' | 'widgets' | 'cardHash'> & { widgets: readonly { kind: PublicTokenKind; params: Record<string, unknown> }[] },
+): Promise<void> {
   await tx
     .insertInto('public_tokens')
     .values({
@@ -41,11 +70,14 @@ export async function insertPublicToken(tx: Queryable, t: Omit<PublicToken, 'att
       expires_at: t.expiresAt,
     })
     .execute();
+  await tx
+    .insertInto('public_token_widgets')
+    .values(t.widgets.map((w) => ({ token: t.token, widget: w.kind, params: JSON.stringify(w.params) })))
+    .execute();
 }
 
 export async function findPublicToken(db: Queryable, token: string): Promise<PublicToken | undefined> {
-  const row = await db.selectFrom('public_tokens').selectAll().where('token', '=', token).executeTakeFirst();
-  return row && toToken(row);
+  return withWidgets(db, await db.selectFrom('public_tokens').selectAll().where('token', '=', token).executeTakeFirst());
 }
 
 /** Counts an attempt and locks the row for the rest of the transaction. */
@@ -56,16 +88,28 @@ export async function lockAndCountAttempt(tx: Tx, token: string): Promise<Public
     .where('token', '=', token)
     .returningAll()
     .executeTakeFirst();
-  return row && toToken(row);
+  return withWidgets(tx, row);
 }
 
 export async function lockPublicToken(tx: Tx, token: string): Promise<PublicToken | undefined> {
-  const row = await tx.selectFrom('public_tokens').selectAll().where('token', '=', token).forUpdate().executeTakeFirst();
-  return row && toToken(row);
+  return withWidgets(tx, await tx.selectFrom('public_tokens').selectAll().where('token', '=', token).forUpdate().executeTakeFirst());
 }
 
-export async function markUsed(tx: Tx, token: string, now: Date): Promise<void> {
-  await tx.updateTable('public_tokens').set({ used_at: now }).where('token', '=', token).execute();
+/**
+ * Spends one widget of the token (`widget`), or all of them (no `widget`: the one-widget callers
+ * of before 0012). The token as a whole is used once none of its widgets is left. Call it with the
+ * token locked (lockPublicToken).
+ */
+export async function markUsed(tx: Tx, token: string, now: Date, widget?: PublicTokenKind): Promise<void> {
+  let q = tx.updateTable('public_token_widgets').set({ used_at: now }).where('token', '=', token).where('used_at', 'is', null);
+  if (widget) q = q.where('widget', '=', widget);
+  await q.execute();
+  const left = await tx.selectFrom('public_token_widgets').select('widget').where('token', '=', token).where('used_at', 'is', null).execute();
+  if (left.length === 0) await tx.updateTable('public_tokens').set({ used_at: now }).where('token', '=', token).where('used_at', 'is', null).execute();
+}
+
+export async function recordTokenizedCard(tx: Tx, token: string, cardHash: string): Promise<void> {
+  await tx.updateTable('public_tokens').set({ card_hash: cardHash }).where('token', '=', token).execute();
 }
 
 export interface RecurrentToken {

@@ -45,7 +45,7 @@ export function multiMethods(deps: SessionDeps): ApiMethod[] {
         if (payments.length + payouts.length === 0) throw invalidRequest('payment_list and payout_list are both empty: give at least one operation');
         const base = deps.clock.now().getTime();
         const at = (i: number): SessionDeps => ({ ...deps, clock: { now: () => new Date(base + i) } });
-        let view: SessionView = { session: await createSession(tx, deps, ctx.project, {}), operations: [] };
+        let view: SessionView = { session: await createSession(tx, deps, ctx.project, {}, { apiVersion: ctx.version }), operations: [] };
         for (const [i, p] of payments.entries()) view = await item('payment_list', i, () => startPayment(tx, at(i), ctx.project, view.session, p));
         for (const [i, p] of payouts.entries()) {
           const given = { ...p, payment_method: payoutDestination(p, ctx.version) };

@@ -13,7 +13,7 @@ export function paymentMethods(deps: PaymentDeps): ApiMethod[] {
       summary: 'Create a session and start a card payment in one call (§5.2); use an idempotency key',
       body: InitPaymentBody,
       response: SessionResponse,
-      run: async (tx, ctx, body) => ({ session: renderSession(await initPayment(tx, deps, ctx.project, body), ctx.version, ctx.project) }),
+      run: async (tx, ctx, body) => ({ session: renderSession(await initPayment(tx, deps, ctx.project, body, ctx.version), ctx.version, ctx.project) }),
     }),
     defineMethod<StartPaymentBody>({
       path: 'session/start/payment',

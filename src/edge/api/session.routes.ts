@@ -13,7 +13,7 @@ export function sessionMethods(deps: SessionDeps): ApiMethod[] {
       body: CreateSessionBody,
       response: SessionResponse,
       run: async (tx, ctx, body) => ({
-        session: renderSession({ session: await createSession(tx, deps, ctx.project, sessionParamsFromWire(body, ctx.version)), operations: [] }, ctx.version, ctx.project),
+        session: renderSession({ session: await createSession(tx, deps, ctx.project, sessionParamsFromWire(body, ctx.version), { apiVersion: ctx.version }), operations: [] }, ctx.version, ctx.project),
       }),
     }),
     defineMethod<SessionStatusBody>({

@@ -14,9 +14,14 @@ export function tokenMethods(deps: TokenDeps): ApiMethod[] {
       path: 'token',
       versions: ['v1'],
       wakesWorker: false,
-      summary: 'Issue a public token for a widget or the payment page: 24 hours, one operation (§5.12)',
+      summary: 'Issue one public token for one or more widgets (tokenize, acquiring / payment page, FPS, self-employed): 24 hours, one operation per widget (§5.12)',
       body: PublicTokenBody,
-      run: async (tx, ctx, body) => ({ public_token: await issuePublicToken(tx, deps, ctx.project, body as Record<string, unknown>, async (id) => (await findSession(tx, ctx.project.id, id))?.status) }),
+      run: async (tx, ctx, body) => ({
+        public_token: await issuePublicToken(tx, deps, ctx.project, body as Record<string, unknown>, async (id) => {
+          const s = await findSession(tx, ctx.project.id, id);
+          return s && { status: s.status, payout: s.params.payment_method !== undefined };
+        }),
+      }),
     }),
     defineMethod<TokenInfoBody>({
       path: 'token/info',

@@ -12,6 +12,7 @@ import { errorBody, toApiError } from './errors.js';
 import { claimKey, completeKey, projectKeys, releaseKey } from '../../platform/idempotency/idempotency.repo.js';
 import { claimConflict, IDEMPOTENCY_HEADER, idempotencyKeyOf, requestHash } from './idempotency.js';
 import { ErrorResponse } from '../wire/envelope.schema.js';
+import { assertNoParameters, readBodylessRequestBody } from './raw-body.js';
 
 /**
  * The partner API's transport: signature authentication, idempotency, one transaction per call,
@@ -29,8 +30,15 @@ export interface ApiMethod<B = unknown> {
   readonly body: TSchema;
   readonly response?: TSchema;
   readonly versions?: readonly ApiVersion[];
-  /** POST unless said otherwise (the SDK reads fps/banks with GET; a GET is signed over its empty body). */
+  /** POST unless said otherwise (the SDK reads fps/banks with GET). A GET is signed over its body bytes as sent, as a POST is. */
+  readonly httpMethods?: readonly ('GET' | 'POST')[];
+  /** @deprecated the single-method form of httpMethods. */
   readonly httpMethod?: 'GET' | 'POST';
+  /**
+   * The method takes no parameters: no body schema, and the body must be empty, `[]` or `{}`
+   * (anything else is invalid_request, after authentication). `body` is then only documentation.
+   */
+  readonly noParameters?: boolean;
   /**
    * false for methods that never queue webhooks or jobs (session/create, reads): their commits need
    * not wake the worker, which on PGlite would cost a claim query per request.
@@ -49,6 +57,8 @@ export interface PartnerApiDeps {
   readonly projects: ProjectDirectory;
   /** Called after each committed call: wakes the worker for webhooks and jobs the call queued. */
   readonly afterCommit?: () => void;
+  /** The body size limit, also applied to the bodies of GET requests read here (default 64 KiB). */
+  readonly bodyLimitBytes?: number;
 }
 
 declare module 'fastify' {
@@ -159,30 +169,41 @@ async function handle(deps: PartnerApiDeps, method: ApiMethod, version: ApiVersi
 }
 
 export function registerPartnerApi(app: FastifyInstance, deps: PartnerApiDeps, methods: readonly ApiMethod[]): void {
+  const bodyLimit = deps.bodyLimitBytes ?? 64 * 1024;
+  const headers = {
+    type: 'object',
+    properties: {
+      'x-partner-project': { type: 'string', description: 'Project name' },
+      'x-partner-sign': { type: 'string', description: 'Base64 RSA-SHA256 (PKCS#1 v1.5) signature of the raw body (of timestamp + "." + body with the replay guard on)' },
+      'x-partner-timestamp': { type: 'string', description: 'Unix seconds; required, and signed, when the project has signature_max_age_seconds (docs/security.md)' },
+      [IDEMPOTENCY_HEADER]: { type: 'string', description: 'Optional idempotency key (kept 24 h)' },
+    },
+  };
   for (const method of methods) {
     for (const version of method.versions ?? API_VERSIONS) {
-      app.route({
-        method: method.httpMethod ?? 'POST',
-        url: `/api/${version}/${method.path}`,
+      for (const verb of method.httpMethods ?? [method.httpMethod ?? 'POST']) {
+        app.route({
+          method: verb,
+          url: `/api/${version}/${method.path}`,
           schema: {
             summary: method.summary,
             tags: [version],
-            ...(method.httpMethod === 'GET' ? {} : { body: method.body }),
-            headers: {
-              type: 'object',
-              properties: {
-                'x-partner-project': { type: 'string', description: 'Project name' },
-                'x-partner-sign': { type: 'string', description: 'Base64 RSA-SHA256 (PKCS#1 v1.5) signature of the raw body (of timestamp + "." + body with the replay guard on)' },
-                'x-partner-timestamp': { type: 'string', description: 'Unix seconds; required, and signed, when the project has signature_max_age_seconds (docs/security.md)' },
-                [IDEMPOTENCY_HEADER]: { type: 'string', description: 'Optional idempotency key (kept 24 h)' },
-              },
-            },
+            ...(verb === 'GET' || method.noParameters ? {} : { body: method.body }),
+            headers,
             response: { 200: method.response ?? { type: 'object' }, '4xx': ErrorResponse, '5xx': ErrorResponse },
           },
-        preValidation: async (req) => authenticate(deps, req),
-        handler: async (req, reply) => handle(deps, method, version, req, reply),
-      });
+          preValidation: async (req) => {
+            // fastify leaves a GET's body unread: read it, as the signature covers it.
+            if (verb === 'GET') await readBodylessRequestBody(req, bodyLimit);
+            await authenticate(deps, req);
+            if (method.noParameters) assertNoParameters(req.rawBody, method.path);
+            // No body at all is an empty request, as `{}` and PHP's `[]` are (docs/decisions.md): the
+            // schema then names the missing field rather than refusing the body as a whole.
+            else if (req.body === undefined) req.body = {};
+          },
+          handler: async (req, reply) => handle(deps, method, version, req, reply),
+        });
+      }
     }
   }
 }
-

@@ -5,7 +5,7 @@ import { HostedPage, escapeHtml } from './html.js';
 import type { PageView } from './payment-page.service.js';
 
 /**
- * The hosted payment page's HTML (GET /payment/:token) and its script (/widget/payment-page.js).
+ * The hosted payment page's HTML (GET /en/payment/:token, /ru/payment/:token, /payment/:token) and its script (/widget/payment-page.js).
  * The server renders what it knows (merchant, amount, the card form) with every value escaped; the
  * script then pays, polls /payment/:token/state and writes what it shows with textContent only.
  */
@@ -107,6 +107,14 @@ export function renderPaymentLinkProblem(): string {
 <p lang="ru"><strong>${escapeHtml(STRINGS.ru.linkInvalid)}</strong></p>
 <p class="note">Ask the store for a new payment link. <span lang="ru">Запросите у магазина новую ссылку на оплату.</span></p>`;
   return PAYMENT_LINK_PROBLEM_PAGE.render(STRINGS.en.linkInvalid, body, 'en');
+}
+
+/** The page for /<locale>/payment/… with a language the page does not have (only en and ru exist). */
+export function renderUnknownLocale(locale: string): string {
+  const body = `<h1>Page not found</h1>
+<p lang="ru"><strong>Страница не найдена</strong></p>
+<p class="note" data-testid="unknown-locale">The payment page has no language "${escapeHtml(locale.slice(0, 32))}": use /en/payment/… or /ru/payment/…. <span lang="ru">Страница оплаты доступна по адресам /en/payment/… и /ru/payment/….</span></p>`;
+  return PAYMENT_LINK_PROBLEM_PAGE.render('Page not found', body, 'en');
 }
 
 /** /widget/payment-page.js (client/payment-page.js): pay, poll, show 3-D Secure inline, show the outcome, return to the store. */

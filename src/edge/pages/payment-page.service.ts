@@ -7,7 +7,7 @@ import { lockSession, findSession } from '../../domain/sessions/session.repo.js'
 import { currencyExponent } from '../../kernel/currencies.js';
 import { ApiError, invalidRequest } from '../../kernel/errors.js';
 import { findPublicToken, lockPublicToken, markUsed } from '../../domain/tokens/public-token.repo.js';
-import { publicTokenProblem } from '../../domain/tokens/token.service.js';
+import { publicTokenProblem, widgetOf } from '../../domain/tokens/token.service.js';
 import { formatAmount } from './html.js';
 
 /**
@@ -33,29 +33,32 @@ export interface PageView {
   readonly card?: { brand: string; last4: string };
 }
 
-export async function pageView(db: Db, token: string, now: Date): Promise<PageView> {
+/** The page for the token's acquiring widget; `pathLocale` (from /en/… or /ru/…) overrides the token's language. */
+export async function pageView(db: Db, token: string, now: Date, pathLocale?: 'en' | 'ru'): Promise<PageView> {
   const t = await findPublicToken(db, token);
-  if (!t || t.kind !== 'acquiring_widget' || !t.sessionId) throw new ApiError('invalid_public_token', 'the payment link is not valid');
-  if (t.expiresAt <= now && !t.usedAt) throw new ApiError('invalid_public_token', 'the payment link has expired');
+  const widget = t && widgetOf(t, 'acquiring_widget');
+  if (!t || !widget || !t.sessionId) throw new ApiError('invalid_public_token', 'the payment link is not valid');
+  if (t.expiresAt <= now && !widget.usedAt) throw new ApiError('invalid_public_token', 'the payment link has expired');
   const project = await findProjectById(db, t.projectId);
   const session = await findSession(db, t.projectId, t.sessionId);
   if (!project || !session) throw new ApiError('invalid_public_token', 'the payment link is not valid');
   const amount = session.params.amount_details;
-  const locale = t.params['locale'] === 'ru' ? 'ru' : 'en';
+  const params = widget.params;
+  const locale = pathLocale ?? (params['locale'] === 'ru' ? 'ru' : 'en');
   const base = {
     merchant: project.name,
     amount: amount?.amount ?? null,
     currency: amount?.currency ?? null,
     amount_text: amount ? formatAmount(amount.amount, amount.currency, currencyExponent(amount.currency)) : null,
     locale,
-    show_recurrent_checkbox: flag(t.params['show_recurrent_checkbox']),
+    show_recurrent_checkbox: flag(params['show_recurrent_checkbox']),
   } as const;
   const payment = (await listSessionPayments(db, session.id)).at(-1);
   if (!payment) return { ...base, state: 'form' };
   const card = cardOf(payment.source);
   const masked = card ? { card: { brand: card.brand, last4: card.last4 } } : {};
-  const success = t.params['success_return_url'];
-  const failure = t.params['failure_return_url'];
+  const success = params['success_return_url'];
+  const failure = params['failure_return_url'];
   switch (payment.stage) {
     case 'awaiting_3ds': {
       const url = (payment.customerInteraction as { redirect?: { url?: string } } | null)?.redirect?.url;
@@ -82,14 +85,15 @@ export async function payOnPage(
     const t = await lockPublicToken(tx, token);
     const problem = publicTokenProblem(t, now, ['acquiring_widget']);
     if (problem) throw new ApiError('invalid_public_token', problem);
+    const params = widgetOf(t!, 'acquiring_widget')!.params;
     const project = await findProjectById(tx, t!.projectId);
     const session = t!.sessionId ? await lockSession(tx, t!.projectId, t!.sessionId) : undefined;
     if (!project || !session) throw new ApiError('invalid_public_token', 'the payment link is not valid');
     if (input.security_code !== undefined && !/^\d{3,4}$/.test(input.security_code)) throw invalidRequest('security_code must be 3 or 4 digits');
     const stored = (session.params.payment_options ?? {}) as Record<string, unknown>;
     const options: Record<string, unknown> = { ...stored };
-    if (flag(t!.params['show_recurrent_checkbox']) && input.save_card) options['recurrent'] = true;
-    if (flag(t!.params['success_on_hold'])) options['hold'] = true;
+    if (flag(params['show_recurrent_checkbox']) && input.save_card) options['recurrent'] = true;
+    if (flag(params['success_on_hold'])) options['hold'] = true;
     await startPayment(tx, deps, project, session, {
       payment_details: {
         type: 'card',
@@ -99,6 +103,6 @@ export async function payOnPage(
       // The page's payer is the session's customer; a session created without one pays as "payment-page".
       customer: session.params.customer ?? { reference: 'payment-page' },
     });
-    await markUsed(tx, token, now);
+    await markUsed(tx, token, now, 'acquiring_widget');
   });
 }

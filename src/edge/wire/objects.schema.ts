@@ -1,5 +1,6 @@
 import { Type, type SchemaOptions, type Static, type TObject, type TUnion, type TUnsafe } from '@sinclair/typebox';
 import { FreeJson, Identifier, TOKEN_MAX, Url } from './fields.js';
+import { INTERNET_BANKING_PROVIDERS, SBER_PAY_CHANNELS, WALLET_PROVIDERS } from '../../domain/payments/payment-source.js';
 
 /**
  * The request-side wire objects of the Smart Glocal API (spec §6.5–6.10), written once and used
@@ -203,11 +204,15 @@ export type ParticipantDetails = Static<typeof ParticipantDetails>;
 // ---------------------------------------------------------------------------------------------
 // Payment options (§6.10)
 
-/** [V-131] only, and the field types are not documented: kept loose (free-form JSON, bounded). */
+/**
+ * [V-131]: the SDK's Subscription is built from its `period` alone; `id`, `initial`, `next_point` and
+ * `retries_exceeded` are the server's (echoed on the payment once it succeeds, docs/tokens.md). The
+ * period list is payrail's (the SDK does not name one); the read-only fields are accepted and ignored.
+ */
 export const Subscription = Type.Object(
   {
+    period: StringEnum(['day', 'week', 'month', 'year'] as const, { description: 'How often the subscription falls due, from the first payment' }),
     id: Type.Optional(FreeJson()),
-    period: Type.Optional(FreeJson()),
     initial: Type.Optional(FreeJson()),
     next_point: Type.Optional(FreeJson()),
     retries_exceeded: Type.Optional(FreeJson()),
@@ -405,24 +410,36 @@ export const SecuredCardPaymentDetails = Type.Object(
   { title: 'SecuredCardPaymentDetails' },
 );
 
-/** [V-131], the per-provider bodies are undocumented: only the provider name is checked. */
+/**
+ * [V-131]: the provider is one of the closed list the server has a page for (domain/payments/
+ * payment-source.ts, docs/test-cards.md; the same list and words refuse it at start). SberPay's body
+ * is the SDK's `{channel, phone?}`; the other providers' bodies are undocumented and left alone.
+ */
 export const InternetBankingPaymentDetails = Type.Object(
   {
     type: Type.Literal('internet_banking'),
     internet_banking: Type.Object(
-      { type: NonEmptyText(64, { description: 'e.g. `sber_pay`, `alipay`, `pix`' }) },
+      {
+        type: StringEnum(INTERNET_BANKING_PROVIDERS, { description: 'The provider whose page the payer approves on' }),
+        sber_pay: Type.Optional(
+          Type.Object(
+            { channel: StringEnum(SBER_PAY_CHANNELS), phone: Type.Optional(Identifier(32, { description: 'For sberpay/push' })) },
+            { title: 'SberPay' },
+          ),
+        ),
+      },
       { title: 'InternetBanking' },
     ),
   },
   { title: 'InternetBankingPaymentDetails' },
 );
 
-/** [V-131], as loose as `internet_banking`. */
+/** [V-131]: a closed list of wallet providers, as `internet_banking`. */
 export const WalletPaymentDetails = Type.Object(
   {
     type: Type.Literal('wallet'),
     wallet: Type.Object(
-      { type: NonEmptyText(64, { description: 'e.g. `yoomoney`, `qiwi`, `moneta`, `steam`' }) },
+      { type: StringEnum(WALLET_PROVIDERS, { description: 'The wallet the payer approves in' }) },
       { title: 'PaymentWallet' },
     ),
   },

@@ -7,8 +7,10 @@ import { renderSession } from './session.wire.js';
  * The outbox writer behind the domain's SessionEvents port. Called inside the transaction that
  * changes the session, so the change and its webhook commit together: a crash can neither lose a
  * webhook nor send one for a change that did not happen. The body is the whole session as it is at
- * this moment, rendered once for the project's API version, and never re-rendered: retries and
- * resends send these same bytes. Nothing is queued for a project without a webhook_url (the partner
+ * this moment, rendered once, and never re-rendered: retries and resends send these same bytes. It is
+ * rendered in the API version the session was created with (the path of its creating call), so a v2
+ * client reads v2 names in every webhook; a session without one (created before migration 0014, or
+ * by the admin API) uses the project's api_version setting (docs/webhooks.md). Nothing is queued for a project without a webhook_url (the partner
  * polls session/status).
  */
 export function outboxEvents(deps: { ids: IdGenerator }): SessionEvents {
@@ -16,7 +18,7 @@ export function outboxEvents(deps: { ids: IdGenerator }): SessionEvents {
     async emit(tx, project, view, type, now) {
       if (!project.webhookUrl) return undefined;
       const id = deps.ids('wh');
-      const body = JSON.stringify({ type, session: renderSession(view, project.apiVersion, project) });
+      const body = JSON.stringify({ type, session: renderSession(view, view.session.apiVersion ?? project.apiVersion, project) });
       await insertWebhook(tx, { id, projectId: project.id, sessionId: view.session.id, type, body, now });
       return id;
     },

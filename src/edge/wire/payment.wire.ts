@@ -3,7 +3,7 @@ import { renderRecurrent } from '../../domain/tokens/token.service.js';
 import type { Payment } from '../../domain/payments/payment.repo.js';
 import { maskedPaymentDetails } from './payment-source.wire.js';
 import type { Refund } from '../../domain/refunds/refund.repo.js';
-import { renderRefund, renderRevenueSplit } from './refund.wire.js';
+import { renderAmounts, renderOperationError, renderRefund, renderRevenueSplit } from './refund.wire.js';
 import { paymentStatus } from '../../domain/payments/payment.status.js';
 
 export function renderPayment(p: Payment, refunds: readonly Refund[], options: { cardIdEnabled: boolean }): Record<string, unknown> {
@@ -11,14 +11,14 @@ export function renderPayment(p: Payment, refunds: readonly Refund[], options: {
     id: p.id,
     status: paymentStatus(p.stage),
     created_at: formatTimestamp(p.createdAt),
+    updated_at: formatTimestamp(p.updatedAt),
   };
   if (p.finishedAt) wire['finished_at'] = formatTimestamp(p.finishedAt);
   if (p.customer !== null && p.customer !== undefined) wire['customer'] = p.customer;
   wire['payment_details'] = maskedPaymentDetails(p.source, p.cardChecked, options.cardIdEnabled);
   wire['amount_details'] = { amount: p.amount, currency: p.currency };
   if (p.stage === 'succeeded') {
-    const money = (amount: number) => ({ amount, currency: p.currency });
-    wire['amounts'] = { gross: money(p.capturedAmount), net: money(p.capturedAmount - p.fee), fee: money(p.fee) };
+    wire['amounts'] = renderAmounts(p.capturedAmount, p.capturedAmount - p.fee, p.fee, p.currency);
   }
   if (p.participantDetails !== null && p.participantDetails !== undefined) wire['participant_details'] = p.participantDetails;
   if (p.paymentOptions) wire['payment_options'] = p.paymentOptions;
@@ -29,6 +29,6 @@ export function renderPayment(p: Payment, refunds: readonly Refund[], options: {
   if (mine.length > 0) wire['refunds'] = mine.map(renderRefund);
   if (p.revenueSplit) wire['revenue_split_info'] = renderRevenueSplit(p.revenueSplit, p.currency);
   if (p.metadata !== null && p.metadata !== undefined) wire['metadata'] = p.metadata;
-  if (p.error) wire['error'] = p.error;
+  if (p.error) wire['error'] = renderOperationError(p.error);
   return wire;
 }

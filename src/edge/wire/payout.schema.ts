@@ -45,6 +45,18 @@ export const CustomerVerificationBody = Type.Object(
 );
 export type CustomerVerificationBody = Static<typeof CustomerVerificationBody>;
 
+/** fps/customer_verification under /api/v2: the destination is `payout_details` (the SDK's FpsVerificationRequest), `payment_method` accepted too. */
+export const CustomerVerificationV2Body = Type.Object(
+  {
+    session_id: SessionId,
+    payout_details: Type.Optional(PaymentMethod),
+    payment_method: Type.Optional(PaymentMethod),
+    participant_details: ParticipantDetails,
+  },
+  { title: 'FpsCustomerVerificationV2Request' },
+);
+export type CustomerVerificationV2Body = Static<typeof CustomerVerificationV2Body>;
+
 export const WalletBalanceBody = Type.Object(
   { request_datetime: Type.String({ format: 'date-time', errorMessage: 'must be an ISO 8601 date-time like 2024-04-10T19:53:00+03:00' }) },
   { title: 'WalletBalanceRequest' },

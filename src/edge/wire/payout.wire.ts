@@ -1,4 +1,6 @@
-import { renderRefund } from './refund.wire.js';
+import { renderFiscalizationDetails } from './fiscalization.wire.js';
+import { renderAmounts, renderOperationError, renderRefund } from './refund.wire.js';
+import { countryOfCard } from '../../kernel/card-country.js';
 import type { Refund } from '../../domain/refunds/refund.repo.js';
 import type { ApiVersion } from '../../kernel/api-version.js';
 import { formatTimestamp } from '../../kernel/time.js';
@@ -12,11 +14,17 @@ export function payoutDestination(body: { payment_method?: unknown; payout_detai
   return version === 'v2' ? (body.payout_details ?? body.payment_method) : body.payment_method;
 }
 
-/** A card destination shows only brand and last4; bank accounts, phones and wallets are echoed as given. */
+/**
+ * A card destination shows brand, last4 and the issuing country (`country_iso3`, from the bin the
+ * vault reference keeps); bank accounts, phones and wallets are echoed as given.
+ */
 export function maskedPaymentMethod(d: PayoutDestination, withCardId = false): Record<string, unknown> {
   switch (d.type) {
     case 'card':
-      return { type: 'card', card: { last4: d.card.last4, brand: d.card.brand, ...(withCardId ? { card_id: d.card.card_id } : {}) } };
+      return {
+        type: 'card',
+        card: { last4: d.card.last4, brand: d.card.brand, country_iso3: countryOfCard(d.card.bin), ...(withCardId ? { card_id: d.card.card_id } : {}) },
+      };
     case 'bank_account':
     case 'wallet':
       return { ...d.given };
@@ -27,20 +35,25 @@ export function maskedPaymentMethod(d: PayoutDestination, withCardId = false): R
 
 /** A payout as the wire shows it (§6.3); v2 names the destination payout_details. */
 export function renderPayout(p: Payout, refunds: readonly Refund[], version: ApiVersion, options: { cardIdEnabled: boolean }): Record<string, unknown> {
-  const wire: Record<string, unknown> = { id: p.id, status: payoutStatus(p.stage), created_at: formatTimestamp(p.createdAt) };
+  const wire: Record<string, unknown> = {
+    id: p.id,
+    status: payoutStatus(p.stage),
+    created_at: formatTimestamp(p.createdAt),
+    updated_at: formatTimestamp(p.updatedAt),
+  };
   if (p.finishedAt) wire['finished_at'] = formatTimestamp(p.finishedAt);
   if (p.customer !== null && p.customer !== undefined) wire['customer'] = p.customer;
   wire[version === 'v2' ? 'payout_details' : 'payment_method'] = maskedPaymentMethod(p.destination, options.cardIdEnabled);
   if (p.amount > 0) wire['amount_details'] = { amount: p.amount, currency: p.currency };
   if (p.amount > 0 && (p.reserved || p.stage === 'succeeded')) {
-    const money = (amount: number) => ({ amount, currency: p.currency });
-    wire['amounts'] = { gross: money(p.amount + p.fee), net: money(p.amount), fee: money(p.fee) };
+    wire['amounts'] = renderAmounts(p.amount + p.fee, p.amount, p.fee, p.currency);
   }
   if (p.participantDetails !== null && p.participantDetails !== undefined) wire['participant_details'] = p.participantDetails;
   if (p.transactionInfo) wire['transaction_info'] = p.transactionInfo;
+  if (p.fiscalization) wire['fiscalization_details'] = renderFiscalizationDetails(p.fiscalization);
   const mine = refunds.filter((r) => r.payoutId === p.id);
   if (mine.length > 0) wire['refunds'] = mine.map(renderRefund);
   if (p.metadata !== null && p.metadata !== undefined) wire['metadata'] = p.metadata;
-  if (p.error) wire['error'] = p.error;
+  if (p.error) wire['error'] = renderOperationError(p.error);
   return wire;
 }

@@ -20,6 +20,11 @@ export const PublicTokenBody = Type.Object(
       }),
     ),
     fps_no_account_widget: Type.Optional(Type.Object({ session_id: SessionId })),
+    self_employed_widget: Type.Optional(
+      Type.Object({
+        tax_reference: Type.String({ pattern: '^[0-9]{12}$', errorMessage: 'must be a tax reference of 12 digits', description: "The self-employed person's tax reference (INN)" }),
+      }),
+    ),
   },
   { title: 'PublicTokenRequest' },
 );

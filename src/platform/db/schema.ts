@@ -50,6 +50,8 @@ export interface SessionsTable {
   updated_at: Timestamp;
   finished_at: Timestamp | null;
   cancelled_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** The API version of the call that created the session (migration 0014); null: the project's setting. */
+  api_version: ColumnType<'v1' | 'v2' | null, 'v1' | 'v2' | null | undefined, 'v1' | 'v2' | null>;
 }
 
 export interface IdempotencyKeysTable {
@@ -263,6 +265,8 @@ export interface PayoutsTable {
   metadata: Json;
   transaction_info: Json;
   reserved: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Migration 0013: a payout to a self-employed person (domain/payouts/fiscalization.ts). */
+  fiscalization_details: ColumnType<unknown, string | null | undefined, string | null>;
   error_code: string | null;
   error_description: string | null;
   created_at: Timestamp;
@@ -273,13 +277,46 @@ export interface PayoutsTable {
 export interface PublicTokensTable {
   token: string;
   project_id: BigIntId;
-  kind: 'tokenize_widget' | 'acquiring_widget' | 'fps_no_account_widget';
+  kind: WidgetKind;
   params: ColumnType<Record<string, unknown>, string, string>;
   session_id: string | null;
   attempts: ColumnType<number, number | undefined, number>;
   created_at: Timestamp;
   expires_at: Timestamp;
   used_at: Timestamp | null;
+  card_hash: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export type WidgetKind = 'tokenize_widget' | 'acquiring_widget' | 'fps_no_account_widget' | 'self_employed_widget';
+
+/** One widget of a public token (0012): its parameters and whether it was used. */
+export interface PublicTokenWidgetsTable {
+  token: string;
+  widget: WidgetKind;
+  params: ColumnType<Record<string, unknown>, string, string>;
+  used_at: Timestamp | null;
+}
+
+export interface TaxpayerBindingsTable {
+  project_id: BigIntId;
+  tax_reference: string;
+  status: 'bound' | 'declined';
+  public_token: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SubscriptionsTable {
+  id: string;
+  project_id: BigIntId;
+  payment_id: string;
+  period: 'day' | 'week' | 'month' | 'year';
+  status: 'active' | 'cancelled';
+  anchor_at: Timestamp;
+  next_point: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  cancelled_at: Timestamp | null;
 }
 
 export interface RecurrentTokensTable {
@@ -317,6 +354,9 @@ export interface Database {
   payouts: PayoutsTable;
   public_tokens: PublicTokensTable;
   recurrent_tokens: RecurrentTokensTable;
+  public_token_widgets: PublicTokenWidgetsTable;
+  taxpayer_bindings: TaxpayerBindingsTable;
+  subscriptions: SubscriptionsTable;
 }
 
 export type ProjectRow = Selectable<ProjectsTable>;
