@@ -54,7 +54,7 @@ describe('capture_mode', () => {
         const init = await pay(10000, {}, version);
         const sid = init.session['id'] as string;
         const ready = await hook(rx, sid, 1, 'ready_to_capture');
-        const payment = ready.session[listOf('v1')][0];
+        const payment = ready.session[listOf(version)][0];
         assert.equal(ready.session['status'], 'in_progress');
         assert.equal(ready.session['next_action'], 'capture');
         assert.equal(payment.status, 'pending');
@@ -69,7 +69,7 @@ describe('capture_mode', () => {
         assert.equal((await statusOf(h, sid))['next_action'], 'capture');
         await ok(h, 'session/capture', { session_id: sid, amount_details: USD(6000) }, { version });
         const done = await hook(rx, sid, 2, 'payment_finished');
-        const captured = done.session[listOf('v1')][0];
+        const captured = done.session[listOf(version)][0];
         assert.equal(captured.status, 'succeeded');
         assert.equal(captured.amounts.gross.amount, 6000);
         assert.equal(done.session['status'], 'accepted');
