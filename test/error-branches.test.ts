@@ -142,13 +142,52 @@ describe('payments: every decline a test card gives', () => {
     });
   });
 
-  test('4000 0000 0000 0135 (transfers to it are prohibited) and 0143 (its payouts fail) still take payments', async () => {
-    for (const number of ['4000000000000135', '4000000000000143']) {
-      const init = await ok(h, 'session/init/payment', { payment_details: bankCard(number), amount_details: USD(1000), customer }, o);
-      const fin = await hook(rx, init.session.id, 1, 'payment_finished');
-      assert.equal(fin.session['status'], 'accepted', number);
-      assert.equal(fin.session['acquiring_payments'][0].status, 'succeeded', number);
-    }
+  test('4000 0000 0000 0135 (transfers to it are prohibited) still takes payments', async () => {
+    const init = await ok(h, 'session/init/payment', { payment_details: bankCard('4000000000000135'), amount_details: USD(1000), customer }, o);
+    const fin = await hook(rx, init.session.id, 1, 'payment_finished');
+    assert.equal(fin.session['status'], 'accepted');
+    assert.equal(fin.session['acquiring_payments'][0].status, 'succeeded');
+  });
+
+  for (const version of ['v1', 'v2'] as const) {
+    test(`${version}, 4000 0000 0000 0143: the processor fails without an outcome: payment failed with its error, session in error (not final), nothing booked, the session takes nothing more`, async () => {
+      const v = { ...o, version };
+      const L = version === 'v1' ? 'acquiring_payments' : 'payment_list';
+      const init = await ok(h, 'session/init/payment', { payment_details: bankCard('4000000000000143'), amount_details: USD(2500), customer }, v);
+      const sid: string = init.session.id;
+      const pm: string = init.session[L][0].id;
+      const fin = await hook(rx, sid, 1, 'payment_finished');
+      assert.equal(fin.session['status'], 'error');
+      const status = await statusOf(h, sid, v);
+      assert.equal(status['status'], 'error');
+      assert.equal(status['finished_at'], undefined, 'the session is not final');
+      const payment = status[L][0];
+      assert.equal(payment.status, 'failed');
+      assert.equal(payment.finished_at, undefined, 'the payment is not final');
+      assert.deepEqual(payment.error, { code: 'provider_internal_error', description: 'the processor failed and cannot say whether the operation was made; support is investigating' });
+      assert.deepEqual(await entriesFor(h.runtime.database.db, pm), [], 'nothing is booked');
+      const state = (what: string) => [409, 'invalid_session_state', what] as const;
+      assertError(await h.call('session/refund', { session_id: sid, amount_details: USD(100) }, v), ...state(`session ${sid} has no succeeded payment to refund`));
+      assertError(await h.call('session/cancel', { session_id: sid }, v), ...state(`session ${sid} cannot be cancelled now: its payment ${pm} is in error (support resolves it)`));
+      assertError(
+        await h.call('session/start/payment', { session_id: sid, payment_details: bankCard('4111111111111111'), amount_details: USD(100), customer }, v),
+        ...state(`session ${sid} cannot start a payment: it is in error and waits for resolution by support`),
+      );
+      assertError(await h.call('session/chargeback', { session_id: sid }, v), ...state(`session ${sid} cannot start a chargeback: it is in error and waits for resolution by support`));
+      await advance(h, 2 * 86_400);
+      assert.equal((await statusOf(h, sid, v))['status'], 'error', 'nothing moves it on its own');
+      assert.deepEqual(typesFor(rx, sid), ['payment_finished']);
+    });
+  }
+
+  test('a 3-D Secure challenge carries the authorization\'s rrn as transaction_info on action_required', async () => {
+    const key3 = await createProject(h, 'branches-3ds', { webhook_url: rx.url, auto_confirm: true });
+    const init = await ok(h, 'session/init/payment', { payment_details: bankCard('4000000000003220'), amount_details: USD(700), customer, payment_options: { return_url: 'https://shop.example/back' } }, { project: 'branches-3ds', key: key3 });
+    const action = await hook(rx, init.session.id, 1, 'action_required');
+    const payment = action.session['acquiring_payments'][0];
+    assert.equal(payment.status, 'pending');
+    assert.equal(payment.customer_interaction.type, 'redirect');
+    assert.match(payment.transaction_info.rrn, /^\d{12}$/);
   });
 });
 

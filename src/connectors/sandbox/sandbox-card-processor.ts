@@ -41,6 +41,8 @@ export class SandboxCardProcessor implements CardProcessor {
           return { kind: 'declined', code: behaviour.code, description: behaviour.description };
         case 'timeout':
           return { kind: 'declined', code: 'provider_timeout', description: PROVIDER_TIMEOUT_DESCRIPTION };
+        case 'failure':
+          return { kind: 'error', code: behaviour.code, description: behaviour.description };
         case 'saved_card_declined':
           // Only a charge of the saved card (recurrent token) meets the deactivated binding.
           if (op.initiator) return { kind: 'declined', code: behaviour.code, description: behaviour.description };
@@ -50,15 +52,13 @@ export class SandboxCardProcessor implements CardProcessor {
       }
       // A saved card: the merchant charges without the payer (no challenge possible); the client
       // initiated charge always goes through 3-D Secure.
-      if (op.initiator === 'client') return { kind: 'challenge' };
+      if (op.initiator === 'client') return challenge();
       switch (behaviour.kind) {
         case 'challenge':
-          return op.initiator === 'merchant' ? approval() : { kind: 'challenge' };
+          return op.initiator === 'merchant' ? approval() : challenge();
         case 'chargeback':
           return { ...approval(), chargebackAfterMs: behaviour.afterMs };
         default:
-          // 'failure' fails card payouts (sandbox-rails.ts); a payment on it is approved until the
-          // card processor port can carry a processor failure for an authorization.
           return approval();
       }
     });
@@ -83,7 +83,13 @@ export class SandboxCardProcessor implements CardProcessor {
   }
 }
 
+const digits = (n: number) => Array.from({ length: n }, () => randomInt(0, 10)).join('');
+
 function approval(): { kind: 'approved'; rrn: string; authCode: string } {
-  const digits = (n: number) => Array.from({ length: n }, () => randomInt(0, 10)).join('');
   return { kind: 'approved', rrn: digits(12), authCode: digits(6) };
+}
+
+/** A challenge holds an authorization the network already numbered: its rrn shows on action_required. */
+function challenge(): { kind: 'challenge'; rrn: string } {
+  return { kind: 'challenge', rrn: digits(12) };
 }

@@ -26,7 +26,9 @@ export type AuthorizeResult =
   | { readonly kind: 'approved'; readonly rrn: string; readonly authCode: string; readonly chargebackAfterMs?: number }
   /** rrn: the network's reference of the authorization the challenge holds, shown as transaction_info on action_required (§9.3). */
   | { readonly kind: 'challenge'; readonly rrn?: string }
-  | Decline;
+  | Decline
+  /** The processor failed without an outcome: the payment goes to `error` (support resolves it). */
+  | ProcessorFailure;
 
 export interface AuthorizeRequest {
   readonly operationId: string;

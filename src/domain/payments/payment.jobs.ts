@@ -101,7 +101,7 @@ const withoutSecurityCode = (p: Payment) => stripSecurityCode(p.source);
  * Ends the payment. A success books the capture in the ledger in the same transaction: the card
  * network owes the gross amount, the partner is owed it less the project's acquiring fee.
  */
-async function finish(deps: PaymentJobDeps, c: Ctx, to: 'succeeded' | 'failed', patch: Parameters<typeof movePayment>[3]): Promise<void> {
+async function finish(deps: PaymentJobDeps, c: Ctx, to: 'succeeded' | 'failed' | 'error', patch: Parameters<typeof movePayment>[3]): Promise<void> {
   if (to === 'succeeded') {
     const gross = patch.capturedAmount ?? c.payment.amount;
     const fee = Math.min(gross, computeFee(gross, c.project.fees.payment));
@@ -168,8 +168,10 @@ async function awaitPayer(deps: PaymentJobDeps, c: Ctx, pageId: string, interact
 /** Applies an issuer's answer (from authorize or from the 3-D Secure completion). */
 async function applyAuthorization(deps: PaymentJobDeps, c: Ctx, result: AuthorizeResult): Promise<void> {
   const details = withoutSecurityCode(c.payment);
-  if (result.kind === 'declined') {
-    await finish(deps, c, 'failed', { source: details, cardChecked: true, error: { code: result.code, description: result.description } });
+  if (result.kind === 'declined' || result.kind === 'error') {
+    // An error is not final (§3.4): the money may be held on the payer's card, so nothing is booked
+    // and the session shows `error` until support resolves it.
+    await finish(deps, c, result.kind === 'error' ? 'error' : 'failed', { source: details, cardChecked: true, error: { code: result.code, description: result.description } });
     return;
   }
   if (result.kind === 'challenge') {

@@ -58,6 +58,7 @@ export async function movePayment(tx: Tx, payment: Payment, to: PaymentStage, pa
 }
 
 export function describePayment(payment: Payment): string {
+  if (payment.stage === 'error') return `payment ${payment.id} is in error (support resolves it)`;
   return `payment ${payment.id} is ${paymentStatus(payment.stage)}${payment.stage === 'awaiting_3ds' ? ` (waiting for the payer ${waitingWhere(payment.source)})` : ''}`;
 }
 

@@ -24,8 +24,12 @@ import type { OperationProgress } from '../sessions/operation-kind.js';
  * - voiding          (in_progress) the hold is being released (cancel, or hold expiry).
  * - succeeded        money taken. Refunds hang off a succeeded payment without changing its stage.
  * - failed           declined, cancelled, timed out or released; `error` says which.
+ * - error            the processor failed in a way that says nothing about the outcome (§3.4, §7.1:
+ *                    not final). The wire shows the payment `failed` with its error and no
+ *                    finished_at, and the session `error`; nothing is booked, nothing moves it on its
+ *                    own: support resolves it (docs/decisions.md, "Operations in error").
  *
- * The database enforces the same list (migration 0003).
+ * The database enforces the same list (migrations 0003, 0015).
  */
 export const PAYMENT_STAGES = [
   'prechecking',
@@ -38,20 +42,22 @@ export const PAYMENT_STAGES = [
   'voiding',
   'succeeded',
   'failed',
+  'error',
 ] as const;
 export type PaymentStage = (typeof PAYMENT_STAGES)[number];
 
 export const PAYMENT_TRANSITIONS: TransitionTable<PaymentStage> = {
   prechecking: ['awaiting_confirm', 'authorizing', 'failed'],
   awaiting_confirm: ['authorizing', 'failed'],
-  authorizing: ['awaiting_3ds', 'awaiting_capture', 'succeeded', 'failed'],
+  authorizing: ['awaiting_3ds', 'awaiting_capture', 'succeeded', 'failed', 'error'],
   awaiting_3ds: ['completing_3ds', 'failed'],
-  completing_3ds: ['awaiting_capture', 'succeeded', 'failed'],
+  completing_3ds: ['awaiting_capture', 'succeeded', 'failed', 'error'],
   awaiting_capture: ['capturing', 'voiding'],
   capturing: ['succeeded', 'failed'],
   voiding: ['failed'],
   succeeded: [],
   failed: [],
+  error: [],
 };
 
 /** The spec's operation status (§7.2). */
@@ -66,6 +72,7 @@ export function paymentStatus(stage: PaymentStage): PaymentStatus {
     case 'succeeded':
       return 'succeeded';
     case 'failed':
+    case 'error':
       return 'failed';
     default:
       return 'in_progress';
@@ -73,7 +80,7 @@ export function paymentStatus(stage: PaymentStage): PaymentStatus {
 }
 
 /** How far the payment has got, for the session's status. */
-export const paymentProgress = (stage: PaymentStage): OperationProgress => paymentStatus(stage);
+export const paymentProgress = (stage: PaymentStage): OperationProgress => (stage === 'error' ? 'error' : paymentStatus(stage));
 
 /** What the session waits for from the partner while the payment is at this stage (§7.3). */
 export function nextActionOf(stage: PaymentStage): 'confirm' | 'capture' | null {
