@@ -123,6 +123,7 @@ describe('timeouts', () => {
           amount_details: USD(10000),
           payment_options: { return_url: 'https://shop.example/r' },
           error: { code: '3DS_timeout', description: 'the payer did not complete 3-D Secure within 60 minutes' },
+          transaction_info: { rrn: '<rrn>' },
         },
       ],
     });

@@ -125,7 +125,7 @@ for (const version of ['v1', 'v2'] as const) {
           status: 'in_progress',
           created_at: '<ts>',
           updated_at: '<ts>',
-          [L]: [{ ...seen, status: 'pending', customer_interaction: { type: 'redirect', redirect: { url, base_url: url, method: 'GET', qs: {}, params: {} } } }],
+          [L]: [{ ...seen, status: 'pending', customer_interaction: { type: 'redirect', redirect: { url, base_url: url, method: 'GET', qs: {}, params: {} } }, transaction_info: { rrn: '<rrn>' } }],
         });
         const redirect = ar.session[L][0].customer_interaction.redirect.url as string;
         assert.equal(ar.session[L][0].customer_interaction.redirect.base_url, redirect);
@@ -476,6 +476,7 @@ for (const version of ['v1', 'v2'] as const) {
               payment_details: maskedCard('visa', '3220', '400000'),
               amount_details: { amount: 1500, currency: 'jpy' },
               error: { code: '3DS_error', description: 'the payer failed 3-D Secure authentication' },
+              transaction_info: { rrn: '<rrn>' }, // the authorization the challenge held
             },
           ],
         });

@@ -234,6 +234,12 @@ describe('FPS: timeout, bad inputs', () => {
       'invalid_request',
       'payment_options.recurrent is for card payments only on this server: a faster_payment_system payment issues no recurrent token',
     );
+    assertError(
+      await h.call('session/init/payment', { payment_details: fps, amount_details: RUB(100), customer, payment_options: { subscription: { period: 'month' } } }),
+      400,
+      'invalid_request',
+      'payment_options.subscription is for card payments only: a faster_payment_system payment cannot be charged again on a schedule',
+    );
     assert.equal(await count(), before);
     const unknown = await h.runtime.app.inject({ method: 'GET', url: '/sandbox/fps/AAAAAAAAAAAAAAAAAAAAAAAA' });
     assert.deepEqual([unknown.statusCode, JSON.parse(unknown.body)], [404, { status: 'error', error: { code: 'not_found', description: 'no such payment page' } }]);

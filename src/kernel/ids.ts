@@ -7,7 +7,7 @@ import { randomInt } from 'node:crypto';
  * made at 3,000 a second; nine make that a thousand times rarer, and the primary keys refuse a
  * duplicate rather than overwrite.)
  */
-export type IdPrefix = 'ps' | 'pm' | 'po' | 'rf' | 'key' | 'wh' | 'card' | 'tu';
+export type IdPrefix = 'ps' | 'pm' | 'po' | 'rf' | 'key' | 'wh' | 'card' | 'tu' | 'sub';
 
 export type IdGenerator = (prefix: IdPrefix) => string;
 

@@ -128,6 +128,7 @@ function checkSourceOptions(source: PaymentSource, params: SessionParams, curren
   const options = (params.payment_options ?? {}) as Json;
   if (options['hold'] === true) throw invalidRequest(`payment_options.hold is for card payments only: ${what} is taken at once`);
   if (options['recurrent'] === true) throw invalidRequest(`payment_options.recurrent is for card payments only on this server: ${what} issues no recurrent token`);
+  if (options['subscription'] !== undefined) throw invalidRequest(`payment_options.subscription is for card payments only: ${what} cannot be charged again on a schedule`);
   if (payer.type === 'faster_payment_system' && currency.toUpperCase() !== 'RUB') {
     throw invalidRequest(`amount_details.currency must be RUB for a faster_payment_system payment (it is ${currency.toUpperCase()})`);
   }

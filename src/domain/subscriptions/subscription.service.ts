@@ -1,7 +1,7 @@
-import { randomInt } from 'node:crypto';
 import type { Tx } from '../../platform/db/database.js';
 import { ApiError } from '../../kernel/errors.js';
 import { canTransition, transition } from '../../kernel/state-machine.js';
+import { newId } from '../../kernel/ids.js';
 import { formatTimestamp } from '../../kernel/time.js';
 import { echoOnPayment, findSubscriptionOfPayment, insertSubscription, lockSubscription, updateSubscription, type Subscription } from './subscription.repo.js';
 import { SUBSCRIPTION_PERIODS, SUBSCRIPTION_TRANSITIONS, nextPointAfter, type SubscriptionPeriod, type SubscriptionStatus } from './subscription.status.js';
@@ -14,8 +14,7 @@ import { SUBSCRIPTION_PERIODS, SUBSCRIPTION_TRANSITIONS, nextPointAfter, type Su
  * is always the next point of the period after now) but charges nothing by itself (docs/tokens.md).
  */
 
-/** Ids like the platform's others (`sub_` + creation milliseconds + nine random digits; kernel/ids.ts). */
-const newSubscriptionId = () => `sub_${Date.now()}${String(randomInt(0, 1_000_000_000)).padStart(9, '0')}`;
+const newSubscriptionId = () => newId('sub');
 
 const isPeriod = (v: unknown): v is SubscriptionPeriod => typeof v === 'string' && (SUBSCRIPTION_PERIODS as readonly string[]).includes(v);
 
