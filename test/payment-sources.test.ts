@@ -229,10 +229,10 @@ describe('FPS: timeout, bad inputs', () => {
       'payment_options.hold is for card payments only: a faster_payment_system payment is taken at once',
     );
     assertError(
-      await h.call('session/init/payment', { payment_details: fps, amount_details: RUB(100), customer, payment_options: { recurrent: true } }),
+      await h.call('session/init/payment', { payment_details: { type: 'wallet', wallet: { type: 'yoomoney' } }, amount_details: RUB(100), customer, payment_options: { recurrent: true } }),
       400,
       'invalid_request',
-      'payment_options.recurrent is for card payments only on this server: a faster_payment_system payment issues no recurrent token',
+      'payment_options.recurrent is for card and FPS payments only: an wallet yoomoney payment issues no recurrent token',
     );
     assertError(
       await h.call('session/init/payment', { payment_details: fps, amount_details: RUB(100), customer, payment_options: { subscription: { period: 'month' } } }),
@@ -443,4 +443,88 @@ describe('a recurrent charge echoes its token (issue 11 item 6), v1 and v2, resp
       });
     });
   }
+});
+
+describe('FPS recurring binding (§8): the first FPS payment binds the payer\'s account, the merchant charges it again', () => {
+  for (const version of ['v1', 'v2'] as const) {
+    test(`${version}: bind in the bank app → recurrent.token; a merchant charge without the payer; its refund through the FPS rail; precise refusals`, async () => {
+      await asVersion(version, async () => {
+        const L = listOf(version);
+        const { sid, payment } = await toActionRequired({ type: 'faster_payment_system' }, RUB(5000), version, { payment_options: { return_url: returnUrl, recurrent: true } });
+        assert.equal(payment.customer_interaction.inform.type, 'qr');
+        await answer(payment.customer_interaction.inform.qr.content, 'pay');
+        const bound = await hook(rx, sid, 3, 'payment_finished');
+        const first = bound.session[L][0];
+        assert.equal(first.status, 'succeeded');
+        assert.deepEqual(first.payment_details, { type: 'faster_payment_system' });
+        assert.match(first.recurrent.token, /\S{16,}/);
+        assert.equal(first.recurrent.is_active, true);
+        const token: string = first.recurrent.token;
+        const row = await sql<{ source: string; card_id: string | null }>`SELECT source, card_id FROM recurrent_tokens WHERE token = ${token}`.execute(h.runtime.database.db);
+        assert.deepEqual(row.rows[0], { source: 'faster_payment_system', card_id: null }, 'an FPS binding has no card');
+
+        const echo = { type: 'recurrent', recurrent: { token, initiator: 'merchant' } };
+        const mit = await ok(h, 'session/init/payment', { payment_details: echo, amount_details: RUB(1234), customer }, { version });
+        assert.deepEqual(mit.session[L][0].payment_details, echo);
+        await hook(rx, mit.session.id, 1, 'ready_to_confirm');
+        await ok(h, 'session/confirm', { session_id: mit.session.id }, { version });
+        const fin = await hook(rx, mit.session.id, 2, 'payment_finished');
+        const { amounts: _amounts, ...charged } = norm(fin.session[L][0]) as Record<string, unknown>;
+        assert.deepEqual(charged, {
+          id: '<pm>',
+          status: 'succeeded',
+          created_at: '<ts>',
+          updated_at: '<ts>',
+          finished_at: '<ts>',
+          customer,
+          payment_details: echo,
+          amount_details: RUB(1234),
+          transaction_info: { fp_message_id: '<fp>' },
+        });
+        assert.deepEqual(captured(fin.session[L][0]), RUB(1234));
+        assert.deepEqual(typesFor(rx, mit.session.id), ['ready_to_confirm', 'payment_finished'], 'no payer step: no action_required');
+        assert.deepEqual(await processorOps(fin.session[L][0].id), ['fps_binding_charge']);
+
+        await ok(h, 'session/refund', { session_id: mit.session.id, amount_details: RUB(234) }, { version });
+        const refunded = await hook(rx, mit.session.id, 3, 'payment_refunded');
+        const refund = refunded.session[L][0].refunds[0];
+        assert.deepEqual([refund.status, refund.amount_details], ['accepted', RUB(234)]);
+        assert.deepEqual(await processorOps(refund.id), ['fps_refund']);
+
+        const count = async () => Number((await sql<{ n: string }>`SELECT count(*) AS n FROM payments`.execute(h.runtime.database.db)).rows[0]!.n);
+        const before = await count();
+        assertError(
+          await h.call('session/init/payment', { payment_details: { type: 'recurrent', recurrent: { token, initiator: 'client' } }, amount_details: RUB(100), customer, payment_options: { return_url: returnUrl } }, { version }),
+          400,
+          'invalid_request',
+          'payment_details.recurrent.initiator must be "merchant" for an FPS binding: it is charged without the payer',
+        );
+        assertError(
+          await h.call('session/init/payment', { payment_details: echo, amount_details: { amount: 100, currency: 'usd' }, customer }, { version }),
+          400,
+          'invalid_request',
+          'amount_details.currency must be RUB for a faster_payment_system payment (it is USD)',
+        );
+        assertError(
+          await h.call('session/init/payment', { payment_details: echo, amount_details: RUB(100), customer, payment_options: { hold: true } }, { version }),
+          400,
+          'invalid_request',
+          'payment_options.hold is for card payments only: a charge of an FPS binding is taken at once',
+        );
+        assert.equal(await count(), before, 'refusals write nothing');
+        await assertLedgerInvariants(h);
+      });
+    });
+  }
+
+  test('a binding declined in the bank app: session cancelled, payment failed, no token', async () => {
+    const { sid, payment } = await toActionRequired({ type: 'faster_payment_system' }, RUB(5100), 'v1', { payment_options: { return_url: returnUrl, recurrent: true } });
+    await answer(payment.customer_interaction.inform.qr.content, 'decline');
+    const fin = await hook(rx, sid, 3, 'payment_finished');
+    assert.equal(fin.session.status, 'cancelled');
+    assert.equal(fin.session.acquiring_payments[0].status, 'failed');
+    assert.equal(fin.session.acquiring_payments[0].recurrent, undefined);
+    const tokens = await sql<{ n: string }>`SELECT count(*) AS n FROM recurrent_tokens WHERE payment_id = ${fin.session.acquiring_payments[0].id}`.execute(h.runtime.database.db);
+    assert.equal(Number(tokens.rows[0]!.n), 0);
+  });
 });

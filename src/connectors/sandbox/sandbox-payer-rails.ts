@@ -47,6 +47,11 @@ export class SandboxPayerRails implements PayerRail {
     return this.#once(op.operationId, `${railOf(op.source)}_refund`, () => refundBehaviour(op.amount));
   }
 
+  /** An FPS binding charge is paid (a disabled or expired binding is refused at start, before the rail). */
+  async chargeBinding(op: { operationId: string; token: string; amount: number; currency: string }): Promise<PaidResult> {
+    return this.#once(op.operationId, 'fps_binding_charge', (): PaidResult => ({ kind: 'paid', reference: reference({ type: 'faster_payment_system' }) }));
+  }
+
   async push(op: { operationId: string; phone: string }): Promise<{ kind: 'delivered'; approved: boolean }> {
     return this.#once(op.operationId, 'sberpay_push', () => ({ kind: 'delivered' as const, approved: !op.phone.endsWith('00') }));
   }

@@ -21,6 +21,9 @@ export class UnconfiguredPayerRails implements PayerRail {
   async refund(): Promise<Decline> {
     return NO_CONNECTOR;
   }
+  async chargeBinding(): Promise<Decline> {
+    return NO_CONNECTOR;
+  }
   async push(): Promise<{ kind: 'delivered'; approved: boolean }> {
     return { kind: 'delivered', approved: false };
   }

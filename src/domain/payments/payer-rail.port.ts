@@ -31,6 +31,8 @@ export interface PayerRail {
   /** The payer's answer in the bank app / on the provider's page (or the push app), then the payment it settles. */
   complete(op: { operationId: string; source: PayerSource; approved: boolean }): Promise<PaidResult>;
   refund(op: { operationId: string; source: PayerSource; amount: number }): Promise<{ kind: 'refunded' } | Decline | ProcessorFailure>;
+  /** A charge of an FPS binding (a recurrent token of an FPS payment), made by the merchant without the payer. */
+  chargeBinding(op: { operationId: string; token: string; amount: number; currency: string }): Promise<PaidResult>;
   /** SberPay: a push to the payer's phone; the sandbox's payer answers in the app (docs/test-cards.md). */
   push(op: { operationId: string; phone: string }): Promise<{ kind: 'delivered'; approved: boolean }>;
 }

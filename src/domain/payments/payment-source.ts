@@ -14,7 +14,7 @@ import type { VaultCardRef } from '../tokens/card-params.js';
  * (`faster_payment_system`, `internet_banking`, `wallet`), charged through a payer rail
  * (payer-rail.port.ts).
  */
-export type PaymentSource = CardSource | WalletCardSource | RecurrentSource | FpsSource | InternetBankingSource | WalletSource;
+export type PaymentSource = CardSource | WalletCardSource | RecurrentSource | FpsSource | FpsBindingSource | InternetBankingSource | WalletSource;
 
 /** A card, as a vault reference: the number itself stays in domain/tokens. */
 export interface CardSource {
@@ -45,6 +45,16 @@ export interface RecurrentSource {
 /** An FPS (SBP) QR payment: the payer scans the QR with a bank app and pays there. */
 export interface FpsSource {
   readonly type: 'faster_payment_system';
+}
+
+/**
+ * An FPS (SBP) account bound by a first FPS payment with payment_options.recurrent (§8, "FPS recurring
+ * binding"), charged again with its recurrent token by the merchant, without the payer: the echo is
+ * `{type: recurrent, recurrent: {token, initiator: merchant}}`, as for a saved card.
+ */
+export interface FpsBindingSource {
+  readonly type: 'fps_binding';
+  readonly token: string;
 }
 
 /** A provider's page (redirect): the payer logs in there and approves. */
@@ -160,6 +170,8 @@ export function sourceToStored(source: PaymentSource): Json {
       return { type: 'recurrent', recurrent: { token: source.token, initiator: source.initiator }, vault_card: source.card };
     case 'faster_payment_system':
       return { type: 'faster_payment_system' };
+    case 'fps_binding':
+      return { type: 'fps_binding', recurrent: { token: source.token, initiator: 'merchant' } };
     case 'internet_banking':
       return { type: 'internet_banking', internet_banking: { type: source.provider, ...(source.channel ? { channel: source.channel } : {}), ...(source.phone ? { phone: source.phone } : {}) } };
     case 'wallet':
@@ -182,6 +194,8 @@ export function sourceFromStored(stored: unknown): PaymentSource {
     }
     case 'faster_payment_system':
       return { type: 'faster_payment_system' };
+    case 'fps_binding':
+      return { type: 'fps_binding', token: String(asObject(obj['recurrent'])?.['token']) };
     case 'internet_banking': {
       const ib = asObject(obj['internet_banking']) ?? {};
       return {
@@ -209,6 +223,7 @@ export function withoutSecurityCode(source: PaymentSource): PaymentSource {
       return { ...source, card };
     }
     case 'faster_payment_system':
+    case 'fps_binding':
     case 'internet_banking':
     case 'wallet':
       return source;
@@ -225,6 +240,7 @@ export function cardOf(source: PaymentSource): VaultCardRef | undefined {
     case 'recurrent':
       return source.card;
     case 'faster_payment_system':
+    case 'fps_binding':
     case 'internet_banking':
     case 'wallet':
       return undefined;
@@ -238,6 +254,10 @@ export type PayerSource = FpsSource | InternetBankingSource | WalletSource;
 export const payerSourceOf = (source: PaymentSource): PayerSource | undefined =>
   source.type === 'faster_payment_system' || source.type === 'internet_banking' || source.type === 'wallet' ? source : undefined;
 
+/** The payer rail a payment's money went through: its payer source, or FPS for an FPS binding (refunds go back that way). */
+export const payerRailOf = (source: PaymentSource): PayerSource | undefined =>
+  source.type === 'fps_binding' ? { type: 'faster_payment_system' } : payerSourceOf(source);
+
 /** What the payer is shown for a source in messages and pages: "FPS", "sber_pay", "a card". */
 export function describeSource(source: PaymentSource): string {
   switch (source.type) {
@@ -246,6 +266,7 @@ export function describeSource(source: PaymentSource): string {
     case 'recurrent':
       return 'card';
     case 'faster_payment_system':
+    case 'fps_binding':
       return 'faster_payment_system';
     case 'internet_banking':
       return `internet_banking ${source.provider}`;

@@ -19,7 +19,7 @@ import { findRefund } from '../refunds/refund.repo.js';
 import { moveRefund } from '../refunds/refund.service.js';
 import type { SplitShare } from '../ledger/revenue-split.js';
 import { CONFIRM_TIMEOUT_MS, PAYER_TIMEOUT_MS, THREE_DS_TIMEOUT_MS, answerPayer, jobKey, movePayment, newTdsId, type PaymentDeps } from './payment.service.js';
-import { cardOf, payerSourceOf, withoutSecurityCode as stripSecurityCode, type PayerSource } from './payment-source.js';
+import { cardOf, payerRailOf, payerSourceOf, withoutSecurityCode as stripSecurityCode, type PayerSource } from './payment-source.js';
 import type { PaymentStage } from './payment.status.js';
 import { startSubscriptionFor } from '../subscriptions/subscription.service.js';
 
@@ -77,7 +77,7 @@ function step(deps: PaymentJobDeps, paymentId: string, stages: readonly PaymentS
   return lockedStep(deps, (q) => findPayment(q, paymentId), stages, ({ op, ...rest }) => fn({ ...rest, payment: op }));
 }
 
-/** The card a payment charges: every source this server charges today is a card. */
+/** The card a payment charges (payer sources and FPS bindings never get here). */
 function vaultRef(p: Payment): VaultCardRef {
   const card = cardOf(p.source);
   if (!card) throw new Error(`payment ${p.id} has no card to charge`);
@@ -123,13 +123,14 @@ async function finish(deps: PaymentJobDeps, c: Ctx, to: 'succeeded' | 'failed' |
     });
     patch = { ...patch, capturedAmount: gross, fee };
     if (c.payment.paymentOptions?.['recurrent'] === true && !c.payment.initiator) {
-      const ref = vaultRef(c.payment);
+      // A card is saved in the vault; an FPS payment binds the payer's SBP account (no card).
+      const ref = c.payment.source.type === 'faster_payment_system' ? undefined : vaultRef(c.payment);
       const token = await issueRecurrentToken(c.tx, {
         projectId: c.project.id,
-        cardId: ref.card_id,
+        cardId: ref?.card_id ?? null,
         paymentId: c.payment.id,
         now: c.now,
-        cardExpiry: { ...(ref.expiration_month ? { month: ref.expiration_month } : {}), ...(ref.expiration_year ? { year: ref.expiration_year } : {}) },
+        cardExpiry: { ...(ref?.expiration_month ? { month: ref.expiration_month } : {}), ...(ref?.expiration_year ? { year: ref.expiration_year } : {}) },
       });
       patch = { ...patch, recurrentTokenId: token.token };
     }
@@ -227,8 +228,8 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
     async 'payment.precheck'(job) {
       const payment = await findPayment(deps.db, job.payload.paymentId);
       if (!payment || payment.stage !== 'prechecking') return;
-      // A payer source has no card to look at: the rail sees the payment when it is registered (authorize).
-      const result = payerSourceOf(payment.source) ? { kind: 'ok' as const } : await deps.processor.precheck({ operationId: jobKey(payment.id, 'precheck'), card: await processorCard(deps, payment) });
+      // A payer source (or an FPS binding) has no card to look at: the rail sees the payment at authorize.
+      const result = payerRailOf(payment.source) ? { kind: 'ok' as const } : await deps.processor.precheck({ operationId: jobKey(payment.id, 'precheck'), card: await processorCard(deps, payment) });
       await step(deps, payment.id, ['prechecking'], async (c) => {
         if (result.kind === 'declined') return finish(deps, c, 'failed', { cardChecked: true, source: withoutSecurityCode(c.payment), error: { code: result.code, description: result.description } });
         if (c.project.autoConfirm) {
@@ -248,6 +249,15 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
     async 'payment.authorize'(job) {
       const payment = await findPayment(deps.db, job.payload.paymentId);
       if (!payment || payment.stage !== 'authorizing') return;
+      if (payment.source.type === 'fps_binding') {
+        const charged = await deps.payerRails.chargeBinding({ operationId: jobKey(payment.id, 'charge'), token: payment.source.token, amount: payment.amount, currency: payment.currency });
+        await step(deps, payment.id, ['authorizing'], (c) =>
+          charged.kind === 'declined'
+            ? finish(deps, c, 'failed', { error: { code: charged.code, description: charged.description } })
+            : finish(deps, c, 'succeeded', { capturedAmount: c.payment.amount, transactionInfo: { fp_message_id: charged.reference } }),
+        );
+        return;
+      }
       const payer = payerSourceOf(payment.source);
       if (payer) {
         const opened = await deps.payerRails.open({ operationId: jobKey(payment.id, 'open'), source: payer, amount: payment.amount, currency: payment.currency, now: deps.clock.now() });
@@ -369,7 +379,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
       const refund = await findRefund(deps.db, refundId);
       if (!refund || refund.status !== 'in_progress' || !refund.paymentId) return;
       const paidBy = await findPayment(deps.db, refund.paymentId);
-      const payer = paidBy ? payerSourceOf(paidBy.source) : undefined;
+      const payer = paidBy ? payerRailOf(paidBy.source) : undefined;
       // An FPS / provider payment is refunded through its rail, a card payment through the card processor.
       const result = payer ? await deps.payerRails.refund({ operationId: refund.id, source: payer, amount: refund.amount }) : await deps.processor.refund({ operationId: refund.id, amount: refund.amount });
       await step(deps, refund.paymentId, ['succeeded'], async (c) => {

@@ -82,7 +82,7 @@ function toPayment(r: PaymentRow): Payment {
     initiator: r.initiator,
     recurrent:
       r.recurrent_token && r.rt_created_at && r.rt_finished_at
-        ? { token: r.recurrent_token, projectId: String(r.project_id), cardId: r.rt_card_id ?? '', paymentId: r.id, createdAt: r.rt_created_at, finishedAt: r.rt_finished_at, disabledAt: r.rt_disabled_at ?? null }
+        ? { token: r.recurrent_token, projectId: String(r.project_id), source: r.rt_card_id === null ? 'faster_payment_system' : 'card', cardId: r.rt_card_id ?? null, paymentId: r.id, createdAt: r.rt_created_at, finishedAt: r.rt_finished_at, disabledAt: r.rt_disabled_at ?? null }
         : null,
     revenueSplit: (r.revenue_split as SplitShare[] | null) ?? null,
   };

@@ -20,7 +20,7 @@ import { protectCardData, type VaultCardRef } from '../tokens/card-params.js';
 import { usableRecurrentToken } from '../tokens/token.service.js';
 import { findCardById, sealSecurityCode, storeCard } from '../tokens/vault.js';
 import type { WalletTokenDecrypter } from './card-processor.port.js';
-import { assertSupportedSource, cardOf, directSource, payerSourceOf, unsupportedSourceProblem, withoutSecurityCode, type CardWallet, type PaymentSource } from './payment-source.js';
+import { assertSupportedSource, cardOf, directSource, payerRailOf, payerSourceOf, unsupportedSourceProblem, withoutSecurityCode, type CardWallet, type PaymentSource } from './payment-source.js';
 import { insertPayment, listSessionPayments, updatePayment, type Payment, type PaymentPatch } from './payment.repo.js';
 import { PAYMENT_TRANSITIONS, paymentStatus, type PaymentStage } from './payment.status.js';
 
@@ -98,6 +98,11 @@ async function resolveSource(tx: Tx, deps: PaymentDeps, project: Project, sessio
       throw invalidRequest('payment_options.return_url is required for a client-initiated recurrent payment (the payer passes 3-D Secure)');
     }
     const token = await usableRecurrentToken(tx, project.id, r.token, now);
+    if (token.cardId === null) {
+      // An FPS binding: the merchant charges the bound SBP account; there is no payer step to ask for.
+      if (initiator === 'client') throw invalidRequest('payment_details.recurrent.initiator must be "merchant" for an FPS binding: it is charged without the payer');
+      return { type: 'fps_binding', token: r.token };
+    }
     const card = await findCardById(tx, project.id, token.cardId);
     if (!card) throw invalidRequest('payment_details.recurrent.token names a card that is no longer in the vault');
     const ref: VaultCardRef = { card_id: card.cardId, number_hash: card.numberHash, brand: card.brand, bin: card.bin, last4: card.last4 };
@@ -122,12 +127,16 @@ async function resolveSource(tx: Tx, deps: PaymentDeps, project: Project, sessio
 
 /** What a source cannot be combined with, and what a payer source needs. */
 function checkSourceOptions(source: PaymentSource, params: SessionParams, currency: string): void {
-  const payer = payerSourceOf(source);
+  const payer = payerRailOf(source);
   if (!payer) return;
-  const what = payer.type === 'faster_payment_system' ? 'a faster_payment_system payment' : `an ${payer.type} ${payer.provider} payment`;
+  const binding = source.type === 'fps_binding';
+  const what = binding ? 'a charge of an FPS binding' : payer.type === 'faster_payment_system' ? 'a faster_payment_system payment' : `an ${payer.type} ${payer.provider} payment`;
   const options = (params.payment_options ?? {}) as Json;
   if (options['hold'] === true) throw invalidRequest(`payment_options.hold is for card payments only: ${what} is taken at once`);
-  if (options['recurrent'] === true) throw invalidRequest(`payment_options.recurrent is for card payments only on this server: ${what} issues no recurrent token`);
+  // An FPS payment may bind the payer's account (§8, "FPS recurring binding"); nothing else issues a token here.
+  if (options['recurrent'] === true && (binding || payer.type !== 'faster_payment_system')) {
+    throw invalidRequest(`payment_options.recurrent is for card and FPS payments only: ${what} issues no recurrent token`);
+  }
   if (options['subscription'] !== undefined) throw invalidRequest(`payment_options.subscription is for card payments only: ${what} cannot be charged again on a schedule`);
   if (payer.type === 'faster_payment_system' && currency.toUpperCase() !== 'RUB') {
     throw invalidRequest(`amount_details.currency must be RUB for a faster_payment_system payment (it is ${currency.toUpperCase()})`);
@@ -153,7 +162,7 @@ export async function startPayment(tx: Tx, deps: PaymentDeps, project: Project, 
     if (params[field] === undefined) throw invalidRequest(`${field} is required (it was given neither to session/create nor here)`);
   }
   const source = await resolveSource(tx, deps, project, session, params, now);
-  const initiator = source.type === 'recurrent' ? source.initiator : null;
+  const initiator = source.type === 'recurrent' ? source.initiator : source.type === 'fps_binding' ? 'merchant' : null;
   const options = (params.payment_options ?? null) as Record<string, unknown> | null;
   const amount = params.amount_details!.amount;
   const currency = normalizeCurrency(params.amount_details!.currency);

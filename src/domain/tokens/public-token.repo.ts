@@ -115,7 +115,9 @@ export async function recordTokenizedCard(tx: Tx, token: string, cardHash: strin
 export interface RecurrentToken {
   readonly token: string;
   readonly projectId: string;
-  readonly cardId: string;
+  /** What the token charges: a card in the vault, or an FPS (SBP) binding, which has no card. */
+  readonly source: 'card' | 'faster_payment_system';
+  readonly cardId: string | null;
   readonly paymentId: string;
   readonly createdAt: Date;
   readonly finishedAt: Date;
@@ -125,13 +127,13 @@ export interface RecurrentToken {
 export async function insertRecurrentToken(tx: Tx, t: Omit<RecurrentToken, 'disabledAt'>): Promise<void> {
   await tx
     .insertInto('recurrent_tokens')
-    .values({ token: t.token, project_id: t.projectId, card_id: t.cardId, payment_id: t.paymentId, created_at: t.createdAt, finished_at: t.finishedAt })
+    .values({ token: t.token, project_id: t.projectId, source: t.source, card_id: t.cardId, payment_id: t.paymentId, created_at: t.createdAt, finished_at: t.finishedAt })
     .execute();
 }
 
 export async function findRecurrentToken(db: Queryable, projectId: string, token: string): Promise<RecurrentToken | undefined> {
   const r = await db.selectFrom('recurrent_tokens').selectAll().where('project_id', '=', projectId).where('token', '=', token).executeTakeFirst();
-  return r && { token: r.token, projectId: String(r.project_id), cardId: r.card_id, paymentId: r.payment_id, createdAt: r.created_at, finishedAt: r.finished_at, disabledAt: r.disabled_at };
+  return r && { token: r.token, projectId: String(r.project_id), source: r.source, cardId: r.card_id, paymentId: r.payment_id, createdAt: r.created_at, finishedAt: r.finished_at, disabledAt: r.disabled_at };
 }
 
 export async function disableRecurrentToken(tx: Tx, projectId: string, token: string, now: Date): Promise<void> {

@@ -160,12 +160,16 @@ export async function tokenizeCard(db: Db, deps: TokenDeps, publicToken: string,
 }
 
 /** Issues the recurrent token a successful payment with payment_options.recurrent earns (§6.2). */
-export async function issueRecurrentToken(tx: Tx, input: { projectId: string; cardId: string; paymentId: string; now: Date; cardExpiry?: { month?: string; year?: string } }): Promise<RecurrentToken> {
+export async function issueRecurrentToken(
+  tx: Tx,
+  input: { projectId: string; cardId: string | null; paymentId: string; now: Date; cardExpiry?: { month?: string; year?: string } },
+): Promise<RecurrentToken> {
   const { month, year } = input.cardExpiry ?? {};
   // Valid until the card expires (end of its month), or five years when the expiry is unknown.
   const finishedAt =
     month && year ? new Date(Date.UTC(2000 + Number(year), Number(month), 1) - 1000) : new Date(input.now.getTime() + 5 * 365 * 86_400_000);
-  const token: RecurrentToken = { token: newToken(), projectId: input.projectId, cardId: input.cardId, paymentId: input.paymentId, createdAt: input.now, finishedAt, disabledAt: null };
+  const source = input.cardId === null ? 'faster_payment_system' : 'card';
+  const token: RecurrentToken = { token: newToken(), projectId: input.projectId, source, cardId: input.cardId, paymentId: input.paymentId, createdAt: input.now, finishedAt, disabledAt: null };
   await insertRecurrentToken(tx, token);
   return token;
 }
@@ -259,7 +263,7 @@ export async function tokenInfo(db: Queryable, project: Project, body: Record<st
     if (!token) throw invalidRequest('recurrent_token.token is required');
     const t = await findRecurrentToken(db, project.id, token);
     if (!t) throw invalidRequest('recurrent_token.token is not a recurrent token of this project');
-    const card = await findCardById(db, project.id, t.cardId);
+    const card = t.cardId === null ? undefined : await findCardById(db, project.id, t.cardId);
     return { ...renderRecurrent(t, now), ...(card ? cardInfo(card) : {}) };
   }
   throw invalidRequest('type must be one of: card, public_token, recurrent_token');

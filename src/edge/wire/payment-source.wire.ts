@@ -35,6 +35,8 @@ export function maskedPaymentDetails(source: PaymentSource, withBin: boolean, wi
       return { type: 'recurrent', recurrent: { token: source.token, initiator: source.initiator } };
     case 'faster_payment_system':
       return { type: 'faster_payment_system' };
+    case 'fps_binding':
+      return { type: 'recurrent', recurrent: { token: source.token, initiator: 'merchant' } };
     case 'internet_banking':
       return { type: 'internet_banking', internet_banking: { type: source.provider } };
     case 'wallet':

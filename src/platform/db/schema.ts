@@ -322,11 +322,13 @@ export interface SubscriptionsTable {
 export interface RecurrentTokensTable {
   token: string;
   project_id: BigIntId;
-  card_id: string;
+  /** Null for an FPS binding (source faster_payment_system): it charges an SBP account, not a card. */
+  card_id: string | null;
   payment_id: string;
   created_at: Timestamp;
   finished_at: Timestamp;
   disabled_at: Timestamp | null;
+  source: ColumnType<'card' | 'faster_payment_system', 'card' | 'faster_payment_system' | undefined, never>;
 }
 
 export interface Database {
