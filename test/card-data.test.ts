@@ -97,7 +97,7 @@ async function pay(number: string, cvc: string, outcome: Outcome, brand: string)
   assert.deepEqual(
     shape(fin.session),
     failed
-      ? { id: '<ps>', status: 'cancelled', created_at: '<ts>', updated_at: '<ts>', finished_at: '<ts>', acquiring_payments: [{ ...base, status: 'failed', error: { code: failed.code, description: failed.description } }] }
+      ? { id: '<ps>', status: 'cancelled', created_at: '<ts>', updated_at: '<ts>', finished_at: '<ts>', acquiring_payments: [{ ...base, status: 'failed', error: { code: failed.code, description: failed.description }, ...(outcome.kind === '3ds' ? { transaction_info: { rrn: '<rrn>' } } : {}) }] }
       : { id: '<ps>', status: 'accepted', created_at: '<ts>', updated_at: '<ts>', finished_at: '<ts>', acquiring_payments: [{ ...base, status: 'succeeded', transaction_info: { rrn: '<rrn>', auth_code: '<auth_code>' } }] },
   );
   if (!failed) assert.deepEqual(captured(fin.session['acquiring_payments'][0]), USD(4321));
