@@ -1,0 +1,15 @@
+/**
+ * @payrail/sdk: a typed client for payrail and the Smart Glocal payment API. It imports nothing of
+ * the server: only node: builtins and the global fetch (Node 20.18+).
+ */
+export { Payrail, type PayrailOptions } from './client.js';
+export { PayrailError, PayrailConnectionError, PayrailSignatureError } from './errors.js';
+export { backoffMs, IDEMPOTENCY_HEADER, type RequestOptions } from './request.js';
+export { signBytes, verifyBytes, type Body, type PrivateKeyInput, type PublicKeyInput } from './signing.js';
+export { signWebhook, verifyWebhook, type SignatureHeader } from './webhooks.js';
+export { WIRE_TYPES, unknownFields, type WireType } from './wire-fields.js';
+export type * from './types/common.js';
+export type * from './types/sources.js';
+export type * from './types/requests.js';
+export type * from './types/responses.js';
+export { WEBHOOK_TYPES } from './types/responses.js';
