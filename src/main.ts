@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Config } from './platform/config/config.js';
 import { createRuntime } from './runtime.js';
 
@@ -10,6 +12,14 @@ export async function serve(config: Config): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   printBanner(runtime, url);
+  // The CLI finds a server on a non-default port from any directory through this file (docs/cli.md).
+  const urlFile = path.join(config.dataDir, 'server-url');
+  const reachable = url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:');
+  try {
+    fs.writeFileSync(urlFile, `${reachable}\n`);
+  } catch (err) {
+    app.log.warn({ err }, 'could not write the server-url file; the CLI falls back to PAYRAIL_URL or the default');
+  }
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -19,6 +29,7 @@ export async function serve(config: Config): Promise<void> {
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
     try {
+      if (fs.existsSync(urlFile) && fs.readFileSync(urlFile, 'utf8').trim() === reachable) fs.rmSync(urlFile, { force: true });
       await runtime.close();
       process.exit(0);
     } catch (err) {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import { buildApp } from './edge/app.js';
 import type { Config } from './platform/config/config.js';
 import { openDatabase, type DatabaseHandle } from './platform/db/database.js';
@@ -37,6 +38,8 @@ import { OffsetClock, systemClock, type Clock } from './kernel/clock.js';
 import { newId } from './kernel/ids.js';
 import { readOrCreateSecretFile } from './platform/keys/secret-file.js';
 import { createWorker, type Worker } from './platform/worker/worker.js';
+import { RequestLogWriter } from './platform/request-log/request-log.writer.js';
+import { parseRetention } from './platform/request-log/retention.js';
 
 export const VERSION = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
 
@@ -50,8 +53,11 @@ export const REDACT = [
   'body',
 ];
 
-export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({ level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } });
+/** JSON lines for machines; on a terminal (or PAYRAIL_LOG_FORMAT=pretty) one readable line per event. Redaction applies to both. */
+export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>): Logger {
+  const options = { level: config.logLevel, redact: { paths: REDACT, censor: '[redacted]' } };
+  const human = config.logFormat === 'pretty' || ((config.logFormat ?? 'auto') === 'auto' && process.stdout.isTTY === true);
+  return human ? pino(options, pretty({ sync: true, colorize: !process.env['NO_COLOR'] && process.stdout.isTTY === true, ignore: 'pid,hostname' })) : pino(options);
 }
 
 export interface Runtime {
@@ -64,6 +70,8 @@ export interface Runtime {
   readonly worker: Worker;
   /** The domain's dependencies with its two ports (operation kinds, session events). */
   readonly domain: SessionDeps;
+  /** The buffered writer of the partner request log (`payrail logs tail`). */
+  readonly requestLog: RequestLogWriter;
   close(): Promise<void>;
 }
 
@@ -120,6 +128,7 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
     const jobHandlers = new Map<string, JobHandler>([...handlerEntries(registry), ...(opts.jobHandlers ?? [])]);
     const worker = createWorker({ db, clock, serverKey, webhookAllowPrivate: config.webhookAllowPrivate, jobHandlers, log: logger });
     await scheduleHousekeeping(db, clock);
+    const requestLog = new RequestLogWriter({ db, clock, log: logger }, { retentionMs: parseRetention(process.env['PAYRAIL_REQUEST_LOG_RETENTION'], config.mode) });
     const app = await buildApp({
       ...domain,
       db,
@@ -133,7 +142,9 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       sandboxClock,
       webhookAllowPrivate: config.webhookAllowPrivate,
       walletTokens,
+      requestLog,
     });
+    requestLog.start();
     if (sandboxClock) {
       // Another instance may move the shared sandbox clock; follow it within a second.
       const follow = setInterval(() => void syncClock(db, sandboxClock).catch(() => undefined), 1000);
@@ -150,9 +161,11 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       demo,
       worker,
       domain,
+      requestLog,
       async close() {
         timers.forEach(clearInterval);
         await app.close();
+        await requestLog.stop();
         await worker.stop();
         await database.close();
       },

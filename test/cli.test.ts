@@ -262,7 +262,7 @@ describe('payrail project', () => {
 
 describe('payrail wallet topup', () => {
   test('a reference is booked once: the second run says already_booked and the wallet is credited once', async () => {
-    const run = () => cli(['wallet', 'topup', 'demo', '700', 'usd', '--reference', 'cli-ref-1'], server.port);
+    const run = () => cli(['wallet', 'topup', 'demo', '7.00', 'usd', '--reference', 'cli-ref-1'], server.port);
     const first = await run();
     assert.equal(first.code, 0, first.stderr);
     assert.equal(JSON.parse(first.stdout).already_booked, false);
@@ -287,13 +287,14 @@ describe('payrail wallet topup', () => {
     });
     await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
     try {
-      const out = await cli(['wallet', 'topup', 'demo', '100', 'usd'], (fake.address() as net.AddressInfo).port);
+      const out = await cli(['wallet', 'topup', 'demo', '100', 'usd', '--minor'], (fake.address() as net.AddressInfo).port);
       assert.equal(out.code, 0, out.stderr);
       assert.match(out.stderr, /retrying with the same idempotency key/);
       assert.equal(seen.length, 2);
       assert.match(seen[0]!.key ?? '', /^cli-[0-9a-f-]{36}$/);
       assert.equal(seen[1]!.key, seen[0]!.key);
       assert.equal(seen[1]!.body, seen[0]!.body);
+      assert.equal(seen[0]!.body, '{"amount":100,"currency":"usd"}', '--minor sends the amount as given');
     } finally {
       await new Promise((resolve) => fake.close(resolve));
     }

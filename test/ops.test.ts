@@ -84,18 +84,22 @@ describe('OpenAPI', () => {
     for (const p of ['/api/v1/session/create', '/api/v2/session/create', '/api/v1/session/status', '/api/v2/session/status']) {
       assert.ok(doc.paths[p]?.post, `${p} is missing`);
     }
-    const create = doc.paths['/api/v1/session/create'].post.requestBody.content['application/json'].schema;
+    // Request schemas are named components, referenced with $ref (src/edge/openapi/components.ts).
+    const schema = (ref: { $ref: string }) => doc.components.schemas[ref.$ref.replace('#/components/schemas/', '')];
+    const create = schema(doc.paths['/api/v1/session/create'].post.requestBody.content['application/json'].schema);
     assert.equal(create.type, 'object');
     assert.deepEqual(
       Object.keys(create.properties).sort(),
       ['amount_details', 'customer', 'metadata', 'participant_details', 'payment_details', 'payment_method', 'payment_options', 'payout_details', 'revenue_split_info'],
     );
-    const status = doc.paths['/api/v2/session/status'].post.requestBody.content['application/json'].schema;
+    const status = schema(doc.paths['/api/v2/session/status'].post.requestBody.content['application/json'].schema);
     assert.deepEqual(status.required, ['session_id']);
-    assert.equal(status.properties.session_id.type, 'string');
-    // The signature headers are documented on every partner method.
+    assert.equal(schema(status.properties.session_id).type, 'string');
+    // The signature headers are the security scheme; the timestamp and the idempotency key are header parameters.
+    assert.deepEqual(doc.security, [{ partnerProject: [], partnerSignature: [] }]);
+    assert.equal(doc.components.securitySchemes.partnerSignature.name, 'X-PARTNER-SIGN');
     const headers = doc.paths['/api/v1/session/create'].post.parameters.filter((p: { in: string }) => p.in === 'header').map((p: { name: string }) => p.name);
-    assert.deepEqual(headers.sort(), ['x-partner-idempotency-key', 'x-partner-project', 'x-partner-sign', 'x-partner-timestamp']);
+    assert.deepEqual(headers.sort(), ['x-partner-idempotency-key', 'x-partner-timestamp']);
     // Operational endpoints stay out of it.
     assert.equal(doc.paths['/health'], undefined);
     assert.equal(doc.paths['/ready'], undefined);

@@ -8,6 +8,8 @@ import { ADMIN_KEYS } from '../platform/idempotency/idempotency.repo.js';
 import { BodyDrain } from './http/body-drain.js';
 import { installErrorHandling } from './http/errors.js';
 import { opsRoutes } from './http/ops.routes.js';
+import { openApiOptions } from './openapi/document.js';
+import { docsRoutes } from './openapi/docs.routes.js';
 import { registerPartnerApi } from './http/partner-api.js';
 import { installRawBodyParser } from './http/raw-body.js';
 import { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH, refuseConnect, refuseControlCharactersInUrl, refuseExpectation } from './http/transport.js';
@@ -39,6 +41,10 @@ import type { OffsetClock } from '../kernel/clock.js';
 import { webhookAdminRoutes } from './admin/webhook.routes.js';
 import type { Worker } from '../platform/worker/worker.js';
 import type { SessionDeps } from '../domain/sessions/session-deps.js';
+import type { RequestLogWriter } from '../platform/request-log/request-log.writer.js';
+import { payrailRequestMethods, recordPartnerRequests } from './api/payrail-requests.routes.js';
+import { payrailEventsRoutes } from './api/payrail-events.routes.js';
+import { requestLogAdminRoutes } from './admin/request-log.routes.js';
 
 export interface AppDeps extends SessionDeps {
   readonly db: Db;
@@ -54,6 +60,8 @@ export interface AppDeps extends SessionDeps {
   readonly webhookAllowPrivate: boolean;
   /** Opens wallet tokens at payment start (tokenized_card, Google Pay, Apple Pay). */
   readonly walletTokens?: WalletTokenDecrypter | undefined;
+  /** Where partner API requests are recorded (`payrail logs tail`); none: not recorded. */
+  readonly requestLog?: RequestLogWriter | undefined;
 }
 
 /** Mounts every route on a new fastify instance. No I/O happens here; the caller owns the database. */
@@ -95,18 +103,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.server.on('connect', refuseConnect);
   installRawBodyParser(app, deps.bodyLimitBytes);
   installErrorHandling(app, drain);
+  if (deps.requestLog) recordPartnerRequests(app, { writer: deps.requestLog, projects: deps.projects, clock: deps.clock });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: {
-        title: 'payrail: Smart Glocal-compatible payment API',
-        version: deps.version,
-        description:
-          'Every /api request is a POST of a JSON body signed with RSA-SHA256 (PKCS#1 v1.5): the Base64 signature of the raw body goes in X-PARTNER-SIGN, the project name in X-PARTNER-PROJECT.',
-      },
-    },
-  });
+  // The OpenAPI 3.1 document (GET /openapi.json, rendered at /docs): src/edge/openapi/document.ts.
+  await app.register(swagger, openApiOptions(deps.version));
+  docsRoutes(app);
 
   opsRoutes(app, { db: deps.db, serverPublicKeyPem: deps.serverKey.publicKeyPem });
   registerPartnerApi(app, { ...deps, afterCommit: () => deps.worker.nudge() }, [
@@ -120,7 +121,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...tokenMethods(deps),
     ...sberPayMethods(deps),
     ...subscriptionMethods(deps),
+    ...payrailRequestMethods(),
   ]);
+  await payrailEventsRoutes(app, { ...deps, log: deps.logger });
   await tokenizeRoutes(app, deps);
   paymentPageApiRoutes(app, deps);
   paymentPageRoutes(app, deps);
@@ -137,6 +140,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       clockAdminRoutes(admin, { db: deps.db, clock: deps.sandboxClock, worker: deps.worker });
       ledgerAdminRoutes(admin, deps);
       reportAdminRoutes(admin, deps);
+      requestLogAdminRoutes(admin, deps);
     },
     { prefix: '/admin' },
   );

@@ -12,7 +12,7 @@ import fc from 'fast-check';
  */
 
 export type Schema = Record<string, unknown>;
-type Doc = { paths?: Record<string, Record<string, unknown>>; components?: { schemas?: Record<string, Schema> } };
+type Doc = { paths?: Record<string, Record<string, unknown>>; components?: { schemas?: Record<string, Schema> }; security?: Record<string, unknown>[] };
 
 export type Auth = 'partner' | 'admin' | 'public';
 
@@ -47,9 +47,13 @@ export function operationsOf(doc: Doc): Operation[] {
   for (const [template, item] of Object.entries(doc.paths ?? {})) {
     for (const [m, raw] of Object.entries(item)) {
       if (!HTTP_METHODS.includes(m)) continue;
+      // The listen stream answers a valid request with a stream that stays open (payrail listen): not a request/answer to fuzz.
+      if (template.endsWith('/payrail/events')) continue;
       const o = raw as { parameters?: { in: string; name: string; required?: boolean; schema?: Schema }[]; requestBody?: { content?: Record<string, { schema?: Schema }> } };
       const params = o.parameters ?? [];
-      const signed = params.some((p) => p.in === 'header' && p.name.toLowerCase() === 'x-partner-sign');
+      // The signature is the document's partnerSignature security scheme (src/edge/openapi/document.ts).
+      const security = (raw as { security?: Record<string, unknown>[] }).security ?? doc.security ?? [];
+      const signed = security.some((s) => 'partnerSignature' in s) || params.some((p) => p.in === 'header' && p.name.toLowerCase() === 'x-partner-sign');
       const auth: Auth = signed ? 'partner' : template.startsWith('/admin/') ? 'admin' : 'public';
       const content = o.requestBody?.content ?? {};
       const body = (content['application/json'] ?? Object.values(content)[0])?.schema;

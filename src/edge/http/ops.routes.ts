@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Db } from '../../platform/db/database.js';
 import { ApiError } from '../../kernel/errors.js';
 
-/** Liveness, readiness, the server's webhook-signing key, and the OpenAPI document. */
+/** Liveness, readiness, the server's webhook-signing key, and the OpenAPI document (rendered at /docs: src/edge/openapi/docs.routes.ts). */
 export function opsRoutes(app: FastifyInstance, deps: { db: Db; serverPublicKeyPem: string }): void {
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
@@ -20,5 +20,6 @@ export function opsRoutes(app: FastifyInstance, deps: { db: Db; serverPublicKeyP
     reply.type('application/x-pem-file').send(deps.serverPublicKeyPem),
   );
 
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // OpenAPI 3.1 (src/edge/openapi/document.ts); built once, on the first request, then cached by fastify-swagger.
+  app.get('/openapi.json', { schema: { hide: true } }, async (_req, reply) => reply.header('cache-control', 'no-cache').send(app.swagger()));
 }

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { describe, test } from 'node:test';
-import { ConfigError, loadConfig } from './config.js';
+import { after, describe, test } from 'node:test';
+import { ConfigError, findDataDir, loadConfig } from './config.js';
 
 const HEX_KEY = 'ab'.repeat(32);
 
@@ -19,22 +21,25 @@ function fails(env: Record<string, string>, message: string): void {
 
 describe('loadConfig defaults', () => {
   test('an empty environment is a local sandbox on 127.0.0.1:8131 with PGlite in ./.payrail', () => {
-    const config = loadConfig({});
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'payrail-config-'));
+    const config = loadConfig({}, empty);
     assert.deepEqual(config, {
       port: 8131,
       host: '127.0.0.1',
       databaseUrl: undefined,
-      dataDir: path.resolve('./.payrail'),
+      dataDir: path.join(empty, '.payrail'),
       adminToken: undefined,
       mode: 'sandbox',
       masterKey: undefined,
       logLevel: 'info',
+      logFormat: 'auto',
       publicUrl: 'http://127.0.0.1:8131',
       bodyLimitBytes: 65536,
       webhookAllowPrivate: true,
       runWorker: true,
     });
     assert.ok(Object.isFrozen(config));
+    fs.rmSync(empty, { recursive: true });
   });
 
   test('reads only the env it is given, not process.env', () => {
@@ -124,9 +129,53 @@ describe('loadConfig refuses bad values with a message naming the variable', () 
     ['a short admin token', { PAYRAIL_ADMIN_TOKEN: 'short' }, 'PAYRAIL_ADMIN_TOKEN must be at least 16 characters long'],
     ['an admin token of 15 characters', { PAYRAIL_ADMIN_TOKEN: 'x'.repeat(15) }, 'PAYRAIL_ADMIN_TOKEN must be at least 16 characters long'],
     ['LOG_LEVEL=verbose', { LOG_LEVEL: 'verbose' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "verbose"'],
+    ['PAYRAIL_LOG_FORMAT=yaml', { PAYRAIL_LOG_FORMAT: 'yaml' }, 'PAYRAIL_LOG_FORMAT must be auto, pretty or json, got "yaml"'],
     ['PAYRAIL_PUBLIC_URL not a URL', { PAYRAIL_PUBLIC_URL: 'pay.example.com' }, 'PAYRAIL_PUBLIC_URL must be a URL, got "pay.example.com"'],
   ];
   for (const [name, env, message] of cases) {
     test(name, () => fails(env, message));
   }
+});
+
+describe('the data dir', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'payrail-datadir-'));
+  const deep = path.join(root, 'shop', 'src', 'handlers');
+  fs.mkdirSync(deep, { recursive: true });
+  fs.mkdirSync(path.join(root, '.payrail'));
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  test('is the nearest .payrail found walking up from the working directory', () => {
+    assert.equal(loadConfig({}, deep).dataDir, path.join(root, '.payrail'));
+    assert.equal(findDataDir({}, root), path.join(root, '.payrail'));
+  });
+
+  test('a nearer .payrail wins, and a file named .payrail is not a data dir', () => {
+    fs.mkdirSync(path.join(root, 'shop', '.payrail'));
+    fs.writeFileSync(path.join(deep, '.payrail'), 'not a directory');
+    try {
+      assert.equal(findDataDir({}, deep), path.join(root, 'shop', '.payrail'));
+    } finally {
+      fs.rmSync(path.join(root, 'shop', '.payrail'), { recursive: true });
+      fs.rmSync(path.join(deep, '.payrail'));
+    }
+  });
+
+  test('PAYRAIL_DATA_DIR wins over any .payrail, resolved against the working directory', () => {
+    assert.equal(findDataDir({ PAYRAIL_DATA_DIR: 'sandbox' }, deep), path.join(deep, 'sandbox'));
+    assert.equal(findDataDir({ PAYRAIL_DATA_DIR: '/srv/payrail' }, deep), '/srv/payrail');
+  });
+
+  test('with no .payrail anywhere above, it is ./.payrail (which the server creates)', () => {
+    const lone = fs.mkdtempSync(path.join(os.tmpdir(), 'payrail-lone-'));
+    try {
+      assert.equal(findDataDir({}, lone), path.join(lone, '.payrail'));
+    } finally {
+      fs.rmSync(lone, { recursive: true });
+    }
+  });
+
+  test('PAYRAIL_LOG_FORMAT is read', () => {
+    assert.equal(loadConfig({ PAYRAIL_LOG_FORMAT: 'json' }, root).logFormat, 'json');
+    assert.equal(loadConfig({ PAYRAIL_LOG_FORMAT: 'pretty' }, root).logFormat, 'pretty');
+  });
 });

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -6,6 +7,8 @@ import path from 'node:path';
  */
 export type Mode = 'sandbox' | 'live';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+/** `auto`: human-readable (pino-pretty) when stdout is a terminal, JSON lines otherwise. */
+export type LogFormat = 'auto' | 'pretty' | 'json';
 
 export interface Config {
   readonly port: number;
@@ -19,6 +22,8 @@ export interface Config {
   /** 32-byte key wrapping secrets at rest; undefined means "generated in the data dir" (sandbox only). */
   readonly masterKey: Buffer | undefined;
   readonly logLevel: LogLevel;
+  /** Optional so hand-built test configs stay valid; loadConfig always sets it. */
+  readonly logFormat?: LogFormat;
   /** The URL partners and payers reach this server at; used in banners and hosted-page links. */
   readonly publicUrl: string;
   readonly bodyLimitBytes: number;
@@ -71,7 +76,24 @@ function parseBool(name: string, raw: string | undefined, fallback: boolean): bo
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * The data dir: PAYRAIL_DATA_DIR (the CLI's --data-dir sets it), else the nearest `.payrail`
+ * directory in `cwd` or one of its parents (so the CLI finds the sandbox from any subdirectory of
+ * the project), else `<cwd>/.payrail`, which the server creates.
+ */
+export function findDataDir(env: NodeJS.ProcessEnv, cwd: string): string {
+  if (env['PAYRAIL_DATA_DIR']) return path.resolve(cwd, env['PAYRAIL_DATA_DIR']);
+  for (let dir = path.resolve(cwd); ; ) {
+    const candidate = path.join(dir, '.payrail');
+    if (fs.statSync(candidate, { throwIfNoEntry: false })?.isDirectory()) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return path.resolve(cwd, '.payrail');
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config {
   const mode = env['PAYRAIL_MODE'] || 'sandbox';
   if (mode !== 'sandbox' && mode !== 'live') {
     throw new ConfigError(`PAYRAIL_MODE must be "sandbox" or "live", got "${mode}"`);
@@ -79,6 +101,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = env['LOG_LEVEL'] || 'info';
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const logFormat = env['PAYRAIL_LOG_FORMAT'] || 'auto';
+  if (logFormat !== 'auto' && logFormat !== 'pretty' && logFormat !== 'json') {
+    throw new ConfigError(`PAYRAIL_LOG_FORMAT must be auto, pretty or json, got "${logFormat}"`);
   }
   const adminToken = env['PAYRAIL_ADMIN_TOKEN'] || undefined;
   if (adminToken !== undefined && adminToken.length < 16) {
@@ -96,11 +122,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port,
     host,
     databaseUrl: parseDatabaseUrl(env['DATABASE_URL']),
-    dataDir: path.resolve(env['PAYRAIL_DATA_DIR'] || './.payrail'),
+    dataDir: findDataDir(env, cwd),
     adminToken,
     mode,
     masterKey,
     logLevel: logLevel as LogLevel,
+    logFormat,
     publicUrl,
     bodyLimitBytes: 64 * 1024,
     webhookAllowPrivate: parseBool('PAYRAIL_WEBHOOK_ALLOW_PRIVATE', env['PAYRAIL_WEBHOOK_ALLOW_PRIVATE'], mode === 'sandbox'),

@@ -103,7 +103,7 @@ export interface CardsTable {
 }
 
 export type WebhookType = 'ready_to_confirm' | 'ready_to_capture' | 'action_required' | 'payment_finished' | 'payment_refunded';
-export type WebhookState = 'pending' | 'delivered' | 'failed';
+export type WebhookState = 'pending' | 'delivered' | 'failed' | 'no_endpoint';
 
 export interface WebhooksTable {
   id: string;
@@ -132,6 +132,22 @@ export interface WebhookAttemptsTable {
   latency_ms: number;
   response_excerpt: string | null;
   error: string | null;
+}
+
+/** One partner API request, without its body (migration 0016). */
+export interface RequestLogTable {
+  id: ColumnType<string, never, never>;
+  project_id: BigIntId;
+  at: Timestamp;
+  api_version: string;
+  method: string;
+  http_method: string;
+  path: string;
+  http_status: number;
+  error_code: string | null;
+  latency_ms: number;
+  idempotency_key: string | null;
+  request_id: string;
 }
 
 export interface JobsTable {
@@ -343,6 +359,7 @@ export interface Database {
   cards: CardsTable;
   webhooks: WebhooksTable;
   webhook_attempts: WebhookAttemptsTable;
+  request_log: RequestLogTable;
   jobs: JobsTable;
   sandbox_clock: SandboxClockTable;
   workers: WorkersTable;

@@ -10,6 +10,8 @@ export interface NewWebhook {
   readonly type: WebhookType;
   readonly body: string;
   readonly now: Date;
+  /** 'pending' (queued for delivery) or 'no_endpoint' (recorded only): see initialState(). */
+  readonly state: WebhookState;
 }
 
 export async function insertWebhook(tx: Tx, w: NewWebhook): Promise<void> {
@@ -21,7 +23,7 @@ export async function insertWebhook(tx: Tx, w: NewWebhook): Promise<void> {
       session_id: w.sessionId,
       type: w.type,
       body: w.body,
-      state: 'pending',
+      state: w.state,
       next_attempt_at: w.now,
       cycle_started_at: w.now,
       created_at: w.now,

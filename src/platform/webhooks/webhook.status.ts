@@ -7,13 +7,21 @@ import type { WebhookState } from '../db/schema.js';
  *               (locked_by/locked_until). A session's later webhooks wait while an earlier one is pending.
  * - delivered : the receiver answered 2xx. Final, unless an operator resends it.
  * - failed    : the retry schedule (attempts, maximum age) ran out. Final, unless resent.
- * The database enforces the same list (migration 0002).
+ * - no_endpoint: the project had no webhook_url when the webhook was written. Recorded all the same
+ *               (`payrail listen` streams it), never attempted; a resend makes it pending.
+ * The database enforces the same list (migrations 0002, 0016).
  */
 export const WEBHOOK_TRANSITIONS: TransitionTable<WebhookState> = {
   pending: ['pending', 'delivered', 'failed'],
   delivered: ['pending'],
   failed: ['pending'],
+  no_endpoint: ['pending'],
 };
+
+/** The state a new webhook starts in: queued for delivery only when there is somewhere to deliver it. */
+export function initialState(hasEndpoint: boolean): WebhookState {
+  return hasEndpoint ? 'pending' : 'no_endpoint';
+}
 
 /** What one attempt on a pending webhook leads to: the only place a delivery decides a state. */
 export function afterAttempt(delivered: boolean, nextAttempt: Date | undefined): WebhookState {

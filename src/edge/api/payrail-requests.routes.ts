@@ -1,0 +1,109 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ProjectDirectory } from '../../domain/projects/project-directory.js';
+import type { Clock } from '../../kernel/clock.js';
+import { formatTimestamp } from '../../kernel/time.js';
+import { listRequests, type LoggedRequest } from '../../platform/request-log/request-log.repo.js';
+import type { RequestLogWriter } from '../../platform/request-log/request-log.writer.js';
+import { defineMethod, type ApiMethod } from '../http/partner-api.js';
+import { IDEMPOTENCY_HEADER } from '../http/idempotency.js';
+
+/**
+ * The request log at the edge: the hook that records every partner API request (/api/v1 and
+ * /api/v2; not /admin, whose callers are the operator, and not payrail/* itself, or `logs tail`
+ * would log its own polling), and the partner method that reads it back (`payrail logs tail`).
+ * Nothing of the request body is kept, nor the error description (it may quote input): only the
+ * error code. Card-number-like digit runs in the path or idempotency key are masked.
+ */
+const API_PATH = /^\/api\/(v[12])\/([^?#]*)/;
+const ERROR_CODE = /^\{"status":"error","error":\{"code":"([a-z_]{1,64})"/;
+// 12 or more digits, with or without spaces/dashes between them: anything that could be a PAN.
+const DIGIT_RUN = /\d(?:[ -]?\d){11,}/g;
+
+export const maskDigits = (s: string): string => s.replace(DIGIT_RUN, '[redacted]');
+
+export function recordPartnerRequests(app: FastifyInstance, deps: { writer: RequestLogWriter; projects: ProjectDirectory; clock: Clock }): void {
+  if (!deps.writer.enabled) return;
+  const errorCodes = new WeakMap<FastifyRequest, string>();
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (reply.statusCode >= 400 && typeof payload === 'string' && req.url.startsWith('/api/')) {
+      const code = ERROR_CODE.exec(payload)?.[1];
+      if (code) errorCodes.set(req, code);
+    }
+    return payload;
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const m = API_PATH.exec(req.url);
+    if (!m || m[2]!.startsWith('payrail/')) return;
+    let projectId = req.project?.id;
+    if (!projectId) {
+      // Refused before authentication finished (bad signature, bad body): still the project's request, if it names one.
+      const name = req.headers['x-partner-project'];
+      if (typeof name !== 'string' || name.length > 64) return;
+      projectId = (await deps.projects.get(name).catch(() => null))?.project.id;
+      if (!projectId) return;
+    }
+    const key = req.headers[IDEMPOTENCY_HEADER];
+    deps.writer.record({
+      projectId,
+      at: deps.clock.now(),
+      apiVersion: m[1]!,
+      method: maskDigits(m[2]!.slice(0, 100)),
+      httpMethod: req.method,
+      path: maskDigits(req.url.split('?')[0]!.slice(0, 200)),
+      httpStatus: reply.statusCode,
+      errorCode: errorCodes.get(req) ?? null,
+      latencyMs: Math.round(reply.elapsedTime),
+      idempotencyKey: typeof key === 'string' ? maskDigits(key.slice(0, 128)) : null,
+      requestId: String(req.id),
+    });
+  });
+}
+
+/** The one wire shape of a log entry, for the partner method and the admin endpoint. */
+export function renderRequest(r: LoggedRequest): Record<string, unknown> {
+  return {
+    id: r.id,
+    at: formatTimestamp(r.at),
+    api_version: r.apiVersion,
+    method: r.method,
+    http_method: r.httpMethod,
+    path: r.path,
+    http_status: r.httpStatus,
+    error_code: r.errorCode,
+    latency_ms: r.latencyMs,
+    idempotency_key: r.idempotencyKey,
+    request_id: r.requestId,
+  };
+}
+
+export const Cursor = Type.String({ pattern: '^[0-9]{1,18}$', errorMessage: 'must be a cursor from an earlier answer (a whole number of at most 18 digits)' });
+export const MAX_LIMIT = 500;
+
+const RequestsBody = Type.Object(
+  {
+    after: Type.Optional(Cursor),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT, errorMessage: `must be a whole number from 1 to ${MAX_LIMIT}` })),
+  },
+  { title: 'PayrailRequestsRequest', additionalProperties: false },
+);
+type RequestsBody = Static<typeof RequestsBody>;
+
+/** Answers a page and the cursor to continue from (the last id, or the one given when nothing is new). */
+export async function requestsPage(db: Parameters<typeof listRequests>[0], projectId: string, after: string | undefined, limit: number | undefined) {
+  const rows = await listRequests(db, projectId, after, limit ?? 100);
+  return { requests: rows.map(renderRequest), cursor: rows.at(-1)?.id ?? after ?? '0' };
+}
+
+export function payrailRequestMethods(): ApiMethod[] {
+  return [
+    defineMethod<RequestsBody>({
+      path: 'payrail/requests',
+      summary:
+        'payrail extension: the project\'s own API requests, oldest first (after `after`, or the newest `limit` without it), with status, error code, latency, idempotency key and request id; never a body',
+      wakesWorker: false,
+      body: RequestsBody,
+      run: async (tx, ctx, body) => requestsPage(tx, ctx.project.id, body.after, body.limit),
+    }),
+  ];
+}
