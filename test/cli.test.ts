@@ -61,7 +61,8 @@ function envFor(port: number): NodeJS.ProcessEnv {
     PAYRAIL_DATA_DIR: dataDir,
     HOST: '127.0.0.1',
     PORT: String(port),
-    LOG_LEVEL: 'info',
+    // debug: the shutdown test waits for the "incoming request" line of a request still arriving.
+    LOG_LEVEL: 'debug',
     ...(tdb.url ? { DATABASE_URL: tdb.url } : {}),
   };
 }

@@ -21,50 +21,25 @@ export interface AccountRef {
 
 export const accountKey = (ref: AccountRef): string => `${ref.account}/${ref.holder ?? ''}`;
 
-export interface LockedAccount {
-  readonly id: string;
-  readonly kind: AccountKind;
-  readonly holder: string;
-  readonly balance: number;
-}
-
-/** Creates the accounts if missing, then locks them in one fixed order (kind, holder, id), so no two bookings deadlock. */
-export async function lockAccounts(tx: Tx, projectId: string, currency: string, refs: readonly AccountRef[]): Promise<Map<string, LockedAccount>> {
-  const unique = [...new Map(refs.map((r) => [accountKey(r), { kind: r.account, holder: r.holder ?? '' }])).values()];
-  await tx
-    .insertInto('ledger_accounts')
-    .values(unique.map((r) => ({ project_id: projectId, kind: r.kind, holder: r.holder, currency })))
-    .onConflict((oc) => oc.columns(['project_id', 'kind', 'currency', 'holder']).doNothing())
-    .execute();
-  const rows = await tx
-    .selectFrom('ledger_accounts')
-    .select(['id', 'kind', 'holder', 'balance'])
-    .where('project_id', '=', projectId)
-    .where('currency', '=', currency)
-    .where('kind', 'in', [...new Set(unique.map((r) => r.kind))])
-    .where('holder', 'in', [...new Set(unique.map((r) => r.holder))])
-    .orderBy('kind')
-    .orderBy('holder')
-    .orderBy('id')
-    .forUpdate()
-    .execute();
-  const wanted = new Set(unique.map((r) => `${r.kind}/${r.holder}`));
-  return new Map(
-    rows
-      .map((r) => ({ id: String(r.id), kind: r.kind as AccountKind, holder: r.holder, balance: Number(r.balance) }))
-      .filter((a) => wanted.has(`${a.kind}/${a.holder}`))
-      .map((a) => [`${a.kind}/${a.holder}`, a]),
-  );
-}
-
-export async function insertEntry(tx: Tx, e: { projectId: string; kind: string; reference: string; description: string; at: Date }): Promise<string | undefined> {
-  const row = await tx
-    .insertInto('ledger_entries')
-    .values({ project_id: e.projectId, kind: e.kind, reference: e.reference, description: e.description, booked_at: e.at })
-    .onConflict((oc) => oc.columns(['kind', 'reference']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  return row ? String(row.id) : undefined;
+/**
+ * Books one journal entry in one round trip through payrail_book (migration 0020): creates missing
+ * accounts, locks them in one fixed order (kind, holder, id) so no two bookings deadlock, refuses
+ * what would take the wallet below zero, and writes the entry (once per kind and reference), its
+ * postings and the accounts' balances. The caller has checked that the postings sum to zero.
+ */
+export async function bookEntry(
+  tx: Tx,
+  e: { projectId: string; kind: string; reference: string; description: string; currency: string; at: Date },
+  postings: readonly (AccountRef & { readonly amount: number })[],
+): Promise<{ kind: 'booked' } | { kind: 'already_booked' } | { kind: 'insufficient_funds'; available: number; needed: number }> {
+  const res = await sql<{ outcome: 'booked' | 'already_booked' | 'insufficient_funds'; available: string | null }>`
+    SELECT outcome, available FROM payrail_book(${e.projectId}::bigint, ${e.kind}, ${e.reference}, ${e.description}, ${e.currency}, ${e.at}::timestamptz,
+      ${postings.map((p) => p.account)}::text[], ${postings.map((p) => p.holder ?? '')}::text[], ${postings.map((p) => String(p.amount))}::bigint[])`.execute(tx);
+  const row = res.rows[0];
+  if (!row) throw new Error(`ledger: payrail_book returned nothing for ${e.kind} ${e.reference}`);
+  if (row.outcome !== 'insufficient_funds') return { kind: row.outcome };
+  const needed = -postings.filter((p) => p.account === 'wallet').reduce((sum, p) => sum + p.amount, 0);
+  return { kind: 'insufficient_funds', available: Number(row.available ?? 0), needed };
 }
 
 /** What an entry moved into or out of the project's wallet: its amount and currency, if it touched it. */
@@ -82,23 +57,19 @@ export async function walletMovementOf(db: Queryable, projectId: string, kind: s
   return row ? { amount: Number(row.amount), currency: row.currency } : undefined;
 }
 
-export async function insertPostings(tx: Tx, entryId: string, at: Date, postings: readonly { accountId: string; amount: number }[]): Promise<void> {
-  await tx
-    .insertInto('ledger_postings')
-    .values(postings.map((p) => ({ entry_id: entryId, account_id: p.accountId, amount: p.amount, booked_at: at })))
-    .execute();
-  for (const p of postings) {
-    await tx.updateTable('ledger_accounts').set({ balance: sql`balance + ${p.amount}` }).where('id', '=', p.accountId).execute();
-  }
-}
-
-/** A wallet's balance at a moment: the sum of its postings booked up to then. */
+/**
+ * A wallet's balance at a moment: the sum of its postings booked up to then, read as the running
+ * balance less what was booked after it (one snapshot, so both agree). The usual question is about
+ * now or the recent past, so this reads the few postings since then through
+ * ledger_postings_account_time instead of re-adding the account's whole history.
+ */
 export async function walletBalancesAt(db: Queryable, projectId: string, at: Date): Promise<{ id: string; currency: string; amount: number }[]> {
   const rows = await sql<{ id: string; currency: string; amount: string }>`
-    SELECT a.id, a.currency, COALESCE(SUM(p.amount) FILTER (WHERE p.booked_at <= ${at}), 0) AS amount
-    FROM ledger_accounts a LEFT JOIN ledger_postings p ON p.account_id = a.id
+    SELECT a.id, a.currency,
+           a.balance - COALESCE((SELECT SUM(p.amount) FROM ledger_postings p WHERE p.account_id = a.id AND p.booked_at > ${at}), 0) AS amount
+    FROM ledger_accounts a
     WHERE a.project_id = ${projectId} AND a.kind = 'wallet'
-    GROUP BY a.id, a.currency ORDER BY a.currency`.execute(db);
+    ORDER BY a.currency`.execute(db);
   return rows.rows.map((r) => ({ id: String(r.id), currency: r.currency, amount: Number(r.amount) }));
 }
 

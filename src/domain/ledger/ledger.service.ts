@@ -1,6 +1,6 @@
 import type { Queryable, Tx } from '../../platform/db/database.js';
 import { ApiError } from '../../kernel/errors.js';
-import { accountBalances, accountKey, insertEntry, insertPostings, lockAccounts, unbalancedEntries, walletBalancesAt, walletMovementOf, type AccountKind, type AccountRef } from './ledger.repo.js';
+import { accountBalances, bookEntry, unbalancedEntries, walletBalancesAt, walletMovementOf, type AccountKind, type AccountRef } from './ledger.repo.js';
 
 /**
  * The only writer of the ledger. Every money event is one journal entry of two or more postings in
@@ -30,19 +30,9 @@ export async function book(tx: Tx, b: Booking): Promise<BookResult> {
   if (postings.some((p) => !Number.isSafeInteger(p.amount))) throw new Error(`ledger: ${b.kind} ${b.reference} has a non-integer amount`);
   if (postings.reduce((s, p) => s + p.amount, 0) !== 0) throw new Error(`ledger: ${b.kind} ${b.reference} does not sum to zero`);
   if (postings.length < 2) throw new Error(`ledger: ${b.kind} ${b.reference} needs two postings or more`);
-  const accounts = await lockAccounts(tx, b.projectId, b.currency, postings);
-  const wallet = accounts.get(accountKey({ account: 'wallet' }));
-  const walletDelta = postings.filter((p) => p.account === 'wallet').reduce((s, p) => s + p.amount, 0);
-  if (wallet && wallet.balance + walletDelta < 0) return { kind: 'insufficient_funds', available: wallet.balance, needed: -walletDelta };
-  const entryId = await insertEntry(tx, b);
-  if (!entryId) return { kind: 'already_booked' };
-  await insertPostings(
-    tx,
-    entryId,
-    b.at,
-    postings.map((p) => ({ accountId: accounts.get(accountKey(p))!.id, amount: p.amount })),
-  );
-  return { kind: 'booked' };
+  // One round trip (ledger.repo.ts bookEntry, migration 0020): the accounts' locks are taken there
+  // and held to COMMIT, so callers book as late in their transaction as they can.
+  return bookEntry(tx, b, postings);
 }
 
 export { walletBalancesAt };

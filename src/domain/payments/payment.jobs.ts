@@ -5,7 +5,7 @@ import QRCode from 'qrcode';
 import type { AuthorizeResult, CardProcessor, ProcessorCard } from './card-processor.port.js';
 import type { PayerRail } from './payer-rail.port.js';
 import type { Project } from '../projects/project.repo.js';
-import { settleSession } from '../sessions/session-view.js';
+import { settleSession, type SessionView } from '../sessions/session-view.js';
 import { lockedStep } from '../sessions/locked-step.js';
 import type { Session } from '../sessions/session.repo.js';
 import type { VaultCardRef } from '../tokens/card-params.js';
@@ -14,6 +14,7 @@ import { computeFee } from '../ledger/fees.js';
 import { book } from '../ledger/ledger.service.js';
 import { issueRecurrentToken } from '../tokens/token.service.js';
 import { findPayment, type Payment } from './payment.repo.js';
+import { paymentOperations } from './payment.kind.js';
 import { chargeBack } from './chargeback.js';
 import { findRefund } from '../refunds/refund.repo.js';
 import { moveRefund } from '../refunds/refund.service.js';
@@ -70,11 +71,26 @@ interface Ctx {
   readonly session: Session;
   readonly project: Project;
   readonly now: Date;
+  /** Settles the session from what the step read under the lock, with the payment as it now is (locked-step.ts). */
+  readonly settle: (moved: Payment) => Promise<SessionView>;
+  /** Runs `fn` just before COMMIT: ledger bookings, so their row locks are held the shortest time. */
+  readonly atEnd: (fn: () => Promise<unknown>) => void;
 }
 
-/** Runs `fn` with the session locked, if the payment is still at one of `stages`. */
-function step(deps: PaymentJobDeps, paymentId: string, stages: readonly PaymentStage[], fn: (ctx: Ctx) => Promise<void>): Promise<void> {
-  return lockedStep(deps, (q) => findPayment(q, paymentId), stages, ({ op, ...rest }) => fn({ ...rest, payment: op }));
+/**
+ * Runs `fn` with the session locked, if the payment is still at one of `stages`. Given the payment as
+ * the job read it before calling out (not only its id), that names the session to lock without a
+ * read; the payment is read again under the lock either way.
+ */
+function step(deps: PaymentJobDeps, payment: Payment | string, stages: readonly PaymentStage[], fn: (ctx: Ctx) => Promise<void>): Promise<void> {
+  const id = typeof payment === 'string' ? payment : payment.id;
+  const before = typeof payment === 'string' ? undefined : payment;
+  return lockedStep(deps, { kind: paymentOperations, id, before, load: (q) => findPayment(q, id) }, stages, ({ op, view: _view, ...rest }) => fn({ ...rest, payment: op }));
+}
+
+/** Moves the payment and settles its session from the step's view: no second read of the session. */
+async function moveAndSettle(c: Ctx, to: PaymentStage, patch: Parameters<typeof movePayment>[3]): Promise<SessionView> {
+  return c.settle(await movePayment(c.tx, c.payment, to, patch, c.now));
 }
 
 /** The card a payment charges (payer sources and FPS bindings never get here). */
@@ -107,20 +123,24 @@ async function finish(deps: PaymentJobDeps, c: Ctx, to: 'succeeded' | 'failed' |
     const fee = Math.min(gross, computeFee(gross, c.project.fees.payment));
     const shares = c.payment.revenueSplit ?? [];
     const toContractors = shares.reduce((sum, share) => sum + share.amount, 0);
-    await book(c.tx, {
-      projectId: c.project.id,
-      kind: 'capture',
-      reference: c.payment.id,
-      description: `capture of payment ${c.payment.id}`,
-      currency: c.payment.currency,
-      at: c.now,
-      postings: [
-        { account: 'external_card_network', amount: -gross },
-        { account: 'acquiring_settlement', amount: gross - fee - toContractors },
-        ...shares.map((share) => ({ account: 'contractor_settlement' as const, holder: share.contractorAlias, amount: share.amount })),
-        { account: 'fees', amount: fee },
-      ],
-    });
+    // Booked last: the project's ledger rows stay locked only from here to COMMIT (every capture of
+    // the project takes them).
+    c.atEnd(() =>
+      book(c.tx, {
+        projectId: c.project.id,
+        kind: 'capture',
+        reference: c.payment.id,
+        description: `capture of payment ${c.payment.id}`,
+        currency: c.payment.currency,
+        at: c.now,
+        postings: [
+          { account: 'external_card_network', amount: -gross },
+          { account: 'acquiring_settlement', amount: gross - fee - toContractors },
+          ...shares.map((share) => ({ account: 'contractor_settlement' as const, holder: share.contractorAlias, amount: share.amount })),
+          { account: 'fees', amount: fee },
+        ],
+      }),
+    );
     patch = { ...patch, capturedAmount: gross, fee };
     if (c.payment.paymentOptions?.['recurrent'] === true && !c.payment.initiator) {
       // A card is saved in the vault; an FPS payment binds the payer's SBP account (no card).
@@ -135,9 +155,12 @@ async function finish(deps: PaymentJobDeps, c: Ctx, to: 'succeeded' | 'failed' |
       patch = { ...patch, recurrentTokenId: token.token };
     }
   }
-  await movePayment(c.tx, c.payment, to, patch, c.now);
+  const moved = await movePayment(c.tx, c.payment, to, patch, c.now);
   if (to === 'succeeded') await startSubscriptionFor(c.tx, c.payment, c.now); // payment_options.subscription (domain/subscriptions)
-  const view = await settleSession(c.tx, deps.operations, c.session, c.now);
+  // A new recurrent token is rendered from its own row, and a new subscription is echoed into the
+  // payment's options: re-read the session then.
+  const reread = patch.recurrentTokenId !== undefined || (to === 'succeeded' && c.payment.paymentOptions?.['subscription'] !== undefined);
+  const view = reread ? await settleSession(c.tx, deps.operations, c.session, c.now) : await c.settle(moved);
   await deps.events.emit(c.tx, c.project, view, 'payment_finished', c.now);
 }
 
@@ -159,8 +182,7 @@ async function payerInteraction(deps: PaymentJobDeps, source: PayerSource, pageI
 /** The rail registered the payment: the payer must act (action_required), within PAYER_TIMEOUT_MS. */
 async function awaitPayer(deps: PaymentJobDeps, c: Ctx, pageId: string, interaction: Record<string, unknown>, reference: string): Promise<void> {
   const transactionInfo = c.payment.source.type === 'faster_payment_system' ? { fp_message_id: reference } : null;
-  await movePayment(c.tx, c.payment, 'awaiting_3ds', { tdsId: pageId, customerInteraction: interaction, ...(transactionInfo ? { transactionInfo } : {}) }, c.now);
-  const view = await settleSession(c.tx, deps.operations, c.session, c.now);
+  const view = await moveAndSettle(c, 'awaiting_3ds', { tdsId: pageId, customerInteraction: interaction, ...(transactionInfo ? { transactionInfo } : {}) });
   await deps.events.emit(c.tx, c.project, view, 'action_required', c.now);
   const at = new Date(c.now.getTime() + PAYER_TIMEOUT_MS);
   await enqueueJob(c.tx, { kind: 'payment.payer_timeout', payload: { paymentId: c.payment.id }, runAt: at, uniqueKey: jobKey(c.payment.id, 'payer_timeout') }, c.now);
@@ -180,16 +202,14 @@ async function applyAuthorization(deps: PaymentJobDeps, c: Ctx, result: Authoriz
     const url = `${deps.publicUrl}/3ds/${tdsId}`;
     const interaction = { type: 'redirect', redirect: { url, base_url: url, method: 'GET', qs: {}, params: {} } };
     const challengeInfo = result.rrn ? { transactionInfo: { rrn: result.rrn } } : {};
-    await movePayment(c.tx, c.payment, 'awaiting_3ds', { source: details, cardChecked: true, tdsId, customerInteraction: interaction, ...challengeInfo }, c.now);
-    const view = await settleSession(c.tx, deps.operations, c.session, c.now);
+    const view = await moveAndSettle(c, 'awaiting_3ds', { source: details, cardChecked: true, tdsId, customerInteraction: interaction, ...challengeInfo });
     await deps.events.emit(c.tx, c.project, view, 'action_required', c.now);
     await enqueueJob(c.tx, { kind: 'payment.3ds_timeout', payload: { paymentId: c.payment.id }, runAt: new Date(c.now.getTime() + THREE_DS_TIMEOUT_MS), uniqueKey: jobKey(c.payment.id, '3ds_timeout') }, c.now);
     return;
   }
   const transactionInfo = { rrn: result.rrn, auth_code: result.authCode };
   if (c.payment.hold) {
-    await movePayment(c.tx, c.payment, 'awaiting_capture', { source: details, cardChecked: true, transactionInfo }, c.now);
-    const view = await settleSession(c.tx, deps.operations, c.session, c.now);
+    const view = await moveAndSettle(c, 'awaiting_capture', { source: details, cardChecked: true, transactionInfo });
     await deps.events.emit(c.tx, c.project, view, 'ready_to_capture', c.now);
     const expiry = new Date(c.now.getTime() + c.project.holdPeriodSeconds * 1000);
     await enqueueJob(c.tx, { kind: 'payment.hold_expiry', payload: { paymentId: c.payment.id }, runAt: expiry, uniqueKey: jobKey(c.payment.id, 'hold_expiry') }, c.now);
@@ -230,16 +250,14 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
       if (!payment || payment.stage !== 'prechecking') return;
       // A payer source (or an FPS binding) has no card to look at: the rail sees the payment at authorize.
       const result = payerRailOf(payment.source) ? { kind: 'ok' as const } : await deps.processor.precheck({ operationId: jobKey(payment.id, 'precheck'), card: await processorCard(deps, payment) });
-      await step(deps, payment.id, ['prechecking'], async (c) => {
+      await step(deps, payment, ['prechecking'], async (c) => {
         if (result.kind === 'declined') return finish(deps, c, 'failed', { cardChecked: true, source: withoutSecurityCode(c.payment), error: { code: result.code, description: result.description } });
         if (c.project.autoConfirm) {
-          await movePayment(c.tx, c.payment, 'authorizing', { cardChecked: true }, c.now);
-          await settleSession(c.tx, deps.operations, c.session, c.now);
+          await moveAndSettle(c, 'authorizing', { cardChecked: true });
           await enqueueJob(c.tx, { kind: 'payment.authorize', payload: { paymentId: c.payment.id }, runAt: c.now, uniqueKey: jobKey(c.payment.id, 'authorize') }, c.now);
           return;
         }
-        await movePayment(c.tx, c.payment, 'awaiting_confirm', { cardChecked: true }, c.now);
-        const view = await settleSession(c.tx, deps.operations, c.session, c.now);
+        const view = await moveAndSettle(c, 'awaiting_confirm', { cardChecked: true });
         await deps.events.emit(c.tx, c.project, view, 'ready_to_confirm', c.now);
         const at = new Date(c.now.getTime() + CONFIRM_TIMEOUT_MS);
         await enqueueJob(c.tx, { kind: 'payment.confirm_timeout', payload: { paymentId: c.payment.id }, runAt: at, uniqueKey: jobKey(c.payment.id, 'confirm_timeout') }, c.now);
@@ -251,7 +269,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
       if (!payment || payment.stage !== 'authorizing') return;
       if (payment.source.type === 'fps_binding') {
         const charged = await deps.payerRails.chargeBinding({ operationId: jobKey(payment.id, 'charge'), token: payment.source.token, amount: payment.amount, currency: payment.currency });
-        await step(deps, payment.id, ['authorizing'], (c) =>
+        await step(deps, payment, ['authorizing'], (c) =>
           charged.kind === 'declined'
             ? finish(deps, c, 'failed', { error: { code: charged.code, description: charged.description } })
             : finish(deps, c, 'succeeded', { capturedAmount: c.payment.amount, transactionInfo: { fp_message_id: charged.reference } }),
@@ -263,7 +281,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
         const opened = await deps.payerRails.open({ operationId: jobKey(payment.id, 'open'), source: payer, amount: payment.amount, currency: payment.currency, now: deps.clock.now() });
         const pageId = newTdsId();
         const interaction = opened.kind === 'opened' ? await payerInteraction(deps, payer, pageId) : undefined;
-        await step(deps, payment.id, ['authorizing'], (c) =>
+        await step(deps, payment, ['authorizing'], (c) =>
           opened.kind === 'declined'
             ? finish(deps, c, 'failed', { error: { code: opened.code, description: opened.description } })
             : awaitPayer(deps, c, pageId, interaction!, opened.reference),
@@ -279,7 +297,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
         now: deps.clock.now(),
         initiator: payment.initiator ?? undefined,
       });
-      await step(deps, payment.id, ['authorizing'], (c) => applyAuthorization(deps, c, result));
+      await step(deps, payment, ['authorizing'], (c) => applyAuthorization(deps, c, result));
     },
 
     async 'payment.complete_3ds'(job) {
@@ -288,7 +306,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
       const payer = payerSourceOf(payment.source);
       if (payer) {
         const paid = await deps.payerRails.complete({ operationId: jobKey(payment.id, 'complete'), source: payer, approved: payment.tdsResult === 'confirmed' });
-        await step(deps, payment.id, ['completing_3ds'], (c) => {
+        await step(deps, payment, ['completing_3ds'], (c) => {
           if (paid.kind === 'declined') return finish(deps, c, 'failed', { customerInteraction: null, error: { code: paid.code, description: paid.description } });
           const info = payer.type === 'faster_payment_system' ? { fp_message_id: c.payment.transactionInfo?.fp_message_id ?? paid.reference } : null;
           return finish(deps, c, 'succeeded', { customerInteraction: null, capturedAmount: c.payment.amount, ...(info ? { transactionInfo: info } : {}) });
@@ -301,7 +319,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
         confirmed: payment.tdsResult === 'confirmed',
         capture: !payment.hold,
       });
-      await step(deps, payment.id, ['completing_3ds'], (c) => applyAuthorization(deps, c, result));
+      await step(deps, payment, ['completing_3ds'], (c) => applyAuthorization(deps, c, result));
     },
 
     async 'payment.capture'(job) {
@@ -309,7 +327,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
       if (!payment || payment.stage !== 'capturing') return;
       const amount = payment.captureAmount ?? payment.amount;
       const result = await deps.processor.capture({ operationId: jobKey(payment.id, 'capture'), amount });
-      await step(deps, payment.id, ['capturing'], (c) =>
+      await step(deps, payment, ['capturing'], (c) =>
         result.kind === 'captured'
           ? finish(deps, c, 'succeeded', { capturedAmount: amount })
           : finish(deps, c, 'failed', { error: { code: result.code, description: result.description } }),
@@ -321,7 +339,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
       const payment = await findPayment(deps.db, job.payload.paymentId);
       if (!payment || payment.stage !== 'voiding') return;
       await deps.processor.void({ operationId: jobKey(payment.id, 'void') });
-      await step(deps, payment.id, ['voiding'], (c) =>
+      await step(deps, payment, ['voiding'], (c) =>
         finish(deps, c, 'failed', {
           error: {
             code: reason,
@@ -363,13 +381,12 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
       const payment = await findPayment(deps.db, paymentId);
       if (!payment || payment.stage !== 'awaiting_3ds') return;
       const answer = await deps.payerRails.push({ operationId: jobKey(paymentId, `push:${pushId}`), phone });
-      await step(deps, paymentId, ['awaiting_3ds'], (c) => answerPayer(c.tx, deps, c.payment, c.session, answer.approved));
+      await step(deps, payment, ['awaiting_3ds'], (c) => answerPayer(c.tx, deps, c.payment, c.session, answer.approved));
     },
 
     async 'payment.hold_expiry'(job) {
       await step(deps, job.payload.paymentId, ['awaiting_capture'], async (c) => {
-        await movePayment(c.tx, c.payment, 'voiding', {}, c.now);
-        await settleSession(c.tx, deps.operations, c.session, c.now);
+        await moveAndSettle(c, 'voiding', {});
         await enqueueJob(c.tx, { kind: 'payment.void', payload: { paymentId: c.payment.id, reason: 'capture_timeout' }, runAt: c.now, uniqueKey: jobKey(c.payment.id, 'void') }, c.now);
       });
     },

@@ -9,7 +9,7 @@ import { openRefund, refundableOf } from '../refunds/refund.service.js';
 import { listSessionRefunds } from '../refunds/refund.repo.js';
 import type { ActionContext, ActionResult } from '../sessions/operation-kind.js';
 import type { SessionDeps } from '../sessions/session-deps.js';
-import { settleSession, type SessionView } from '../sessions/session-view.js';
+import { settleNewSession, settleSession, type SessionView } from '../sessions/session-view.js';
 import type { Session, SessionParams } from '../sessions/session.repo.js';
 import { assertTakesOperations, createSession } from '../sessions/session.service.js';
 import { normalizeCurrency } from '../../kernel/currencies.js';
@@ -152,8 +152,11 @@ function merge(stored: SessionParams, given: PaymentParams): SessionParams {
   return out;
 }
 
-/** session/start/payment (and the second half of session/init/payment). */
-export async function startPayment(tx: Tx, deps: PaymentDeps, project: Project, session: Session, given: PaymentParams): Promise<SessionView> {
+/**
+ * session/start/payment (and the second half of session/init/payment, for which `created` says the
+ * session was created in this transaction: it holds only this payment, so nothing is read back).
+ */
+export async function startPayment(tx: Tx, deps: PaymentDeps, project: Project, session: Session, given: PaymentParams, created = false): Promise<SessionView> {
   const now = deps.clock.now();
   assertTakesOperations(session, 'a payment');
   const normalized: PaymentParams = { ...given, ...(given.amount_details ? { amount_details: { amount: given.amount_details.amount, currency: normalizeCurrency(given.amount_details.currency) } } : {}) };
@@ -206,6 +209,7 @@ export async function startPayment(tx: Tx, deps: PaymentDeps, project: Project, 
   };
   await insertPayment(tx, payment);
   await enqueueJob(tx, { kind: 'payment.precheck', payload: { paymentId: payment.id }, runAt: now, uniqueKey: jobKey(payment.id, 'precheck') }, now);
+  if (created) return settleNewSession(tx, deps.operations, session, [{ kind: 'payment', op: payment }], now);
   return settleSession(tx, deps.operations, session, now);
 }
 
@@ -213,7 +217,7 @@ export async function initPayment(tx: Tx, deps: PaymentDeps, project: Project, g
   // The session keeps what init was given but the card (the payment holds that), as defaults for a later start.
   // The session's webhooks are rendered in the API version it was created with (docs/decisions.md).
   const session = await createSession(tx, deps, project, { ...given, payment_details: undefined }, apiVersion ? { apiVersion } : undefined);
-  return startPayment(tx, deps, project, session, given);
+  return startPayment(tx, deps, project, session, given, true);
 }
 
 /** session/confirm on a payment waiting in ready_to_confirm: it goes to the issuer. */

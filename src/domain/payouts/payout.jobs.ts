@@ -6,11 +6,12 @@ import { book } from '../ledger/ledger.service.js';
 import { openRefund } from '../refunds/refund.service.js';
 import type { BankRails, RailRequest } from './bank-rail.port.js';
 import type { Project } from '../projects/project.repo.js';
-import { settleSession } from '../sessions/session-view.js';
+import { settleSession, type SessionView } from '../sessions/session-view.js';
 import { lockedStep } from '../sessions/locked-step.js';
 import type { Session } from '../sessions/session.repo.js';
 import { revealCardNumber } from '../tokens/vault.js';
 import { findPayout, type Payout } from './payout.repo.js';
+import { payoutOperations } from './payout.kind.js';
 import { RAIL_SPECS } from './rails.js';
 import { taxpayerRefusal, type FiscalReceipt, type TaxpayerRegistry } from './fiscalization.js';
 import { findTaxpayerBinding } from '../tokens/self-employed.js';
@@ -54,11 +55,26 @@ interface Ctx {
   readonly session: Session;
   readonly project: Project;
   readonly now: Date;
+  /** Settles the session from what the step read under the lock, with the payout as it now is (locked-step.ts). */
+  readonly settle: (moved: Payout) => Promise<SessionView>;
+  /** Runs `fn` just before COMMIT: ledger bookings, so their row locks are held the shortest time. */
+  readonly atEnd: (fn: () => Promise<unknown>) => void;
 }
 
-/** Runs `fn` with the session locked, if the payout is still at one of `stages`. */
-function step(deps: PayoutJobDeps, payoutId: string, stages: readonly PayoutStage[], fn: (c: Ctx) => Promise<void>): Promise<void> {
-  return lockedStep(deps, (q) => findPayout(q, payoutId), stages, ({ op, ...rest }) => fn({ ...rest, payout: op }));
+/**
+ * Runs `fn` with the session locked, if the payout is still at one of `stages`. Given the payout as the
+ * job read it before calling out (not only its id), that names the session to lock without a read;
+ * the payout is read again under the lock either way.
+ */
+function step(deps: PayoutJobDeps, payout: Payout | string, stages: readonly PayoutStage[], fn: (c: Ctx) => Promise<void>): Promise<void> {
+  const id = typeof payout === 'string' ? payout : payout.id;
+  const before = typeof payout === 'string' ? undefined : payout;
+  return lockedStep(deps, { kind: payoutOperations, id, before, load: (q) => findPayout(q, id) }, stages, ({ op, view: _view, ...rest }) => fn({ ...rest, payout: op }));
+}
+
+/** Moves the payout and settles its session from the step's view: no second read of the session. */
+async function moveAndSettle(c: Ctx, to: PayoutStage, patch: Parameters<typeof movePayout>[3]): Promise<SessionView> {
+  return c.settle(await movePayout(c.tx, c.payout, to, patch, c.now));
 }
 
 async function railRequest(deps: PayoutJobDeps, p: Payout): Promise<RailRequest> {
@@ -67,8 +83,7 @@ async function railRequest(deps: PayoutJobDeps, p: Payout): Promise<RailRequest>
 }
 
 async function finish(deps: PayoutJobDeps, c: Ctx, to: 'succeeded' | 'failed' | 'error', patch: Parameters<typeof movePayout>[3]): Promise<void> {
-  await movePayout(c.tx, c.payout, to, patch, c.now);
-  const view = await settleSession(c.tx, deps.operations, c.session, c.now);
+  const view = await moveAndSettle(c, to, patch);
   await deps.events.emit(c.tx, c.project, view, 'payment_finished', c.now);
 }
 
@@ -94,7 +109,8 @@ async function receiptOf(deps: PayoutJobDeps, p: Payout): Promise<FiscalReceipt 
 
 /** The rail paid: the reservation goes to the rail (amount) and to fees (fee). */
 async function settle(deps: PayoutJobDeps, c: Ctx, paid: Paid, returnAfterMs: number | undefined): Promise<void> {
-  await book(c.tx, {
+  // Booked last: the project's reserved and fees rows stay locked only from here to COMMIT.
+  c.atEnd(() => book(c.tx, {
     projectId: c.project.id,
     kind: 'payout_settle',
     reference: c.payout.id,
@@ -106,7 +122,7 @@ async function settle(deps: PayoutJobDeps, c: Ctx, paid: Paid, returnAfterMs: nu
       { account: 'external_bank_rails', amount: c.payout.amount },
       { account: 'fees', amount: c.payout.fee },
     ],
-  });
+  }));
   await finish(deps, c, 'succeeded', {
     transactionInfo: { rrn: paid.reference, ...(paid.authCode ? { auth_code: paid.authCode } : {}) },
     ...(c.payout.fiscalization && paid.receipt ? { fiscalization: { ...c.payout.fiscalization, receipt: paid.receipt } } : {}),
@@ -120,7 +136,7 @@ async function settle(deps: PayoutJobDeps, c: Ctx, paid: Paid, returnAfterMs: nu
 /** The rail refused: the reservation goes back to the wallet, fee included. */
 async function voidAndFail(deps: PayoutJobDeps, c: Ctx, code: OperationErrorCode, description: string): Promise<void> {
   if (c.payout.reserved) {
-    await book(c.tx, {
+    c.atEnd(() => book(c.tx, {
       projectId: c.project.id,
       kind: 'payout_void',
       reference: c.payout.id,
@@ -131,7 +147,7 @@ async function voidAndFail(deps: PayoutJobDeps, c: Ctx, code: OperationErrorCode
         { account: 'reserved', amount: -total(c.payout) },
         { account: 'wallet', amount: total(c.payout) },
       ],
-    });
+    }));
   }
   await finish(deps, c, 'failed', { reserved: false, error: { code, description } });
 }
@@ -152,7 +168,7 @@ export function payoutJobHandlers(deps: PayoutJobDeps): JobHandlers<PayoutJobKin
       if (!RAIL_SPECS[payout.rail].movesMoney) {
         const account = payout.destination.type === 'bank_account' ? payout.destination.account : {};
         const found = await deps.rails.verifyFpsCustomer({ operationId: payout.id, phone: String(account['phone'] ?? ''), bankId: String(account['bank_id'] ?? '') });
-        await step(deps, payout.id, ['checking'], (c) =>
+        await step(deps, payout, ['checking'], (c) =>
           found.kind === 'found' ? finish(deps, c, 'succeeded', {}) : finish(deps, c, 'failed', { error: { code: found.code, description: found.description } }),
         );
         return;
@@ -160,7 +176,7 @@ export function payoutJobHandlers(deps: PayoutJobDeps): JobHandlers<PayoutJobKin
       const taxpayer = payout.fiscalization
         ? await deps.taxpayers.checkTaxpayer({ operationId: payout.id, taxReference: payout.fiscalization.taxReference, amount: payout.amount, now: deps.clock.now() })
         : undefined;
-      await step(deps, payout.id, ['checking'], async (c) => {
+      await step(deps, payout, ['checking'], async (c) => {
         if (taxpayer && c.payout.fiscalization) {
           const binding = await findTaxpayerBinding(c.tx, c.project.id, c.payout.fiscalization.taxReference);
           const refusal = taxpayerRefusal(taxpayer, binding?.status === 'bound', c.payout.fiscalization.taxReference);
@@ -168,12 +184,11 @@ export function payoutJobHandlers(deps: PayoutJobDeps): JobHandlers<PayoutJobKin
         }
         if (c.project.autoConfirm) {
           const after = await reserveAndSend(c.tx, deps, c.project, c.payout, c.now);
-          const view = await settleSession(c.tx, deps.operations, c.session, c.now);
+          const view = await c.settle(after);
           if (after.stage === 'failed') await deps.events.emit(c.tx, c.project, view, 'payment_finished', c.now);
           return;
         }
-        await movePayout(c.tx, c.payout, 'awaiting_confirm', {}, c.now);
-        const view = await settleSession(c.tx, deps.operations, c.session, c.now);
+        const view = await moveAndSettle(c, 'awaiting_confirm', {});
         await deps.events.emit(c.tx, c.project, view, 'ready_to_confirm', c.now);
         const at = new Date(c.now.getTime() + PAYOUT_CONFIRM_TIMEOUT_MS);
         await enqueueJob(c.tx, { kind: 'payout.confirm_timeout', payload: { payoutId: c.payout.id }, runAt: at, uniqueKey: payoutJobKey(c.payout.id, 'confirm_timeout') }, c.now);
@@ -185,19 +200,17 @@ export function payoutJobHandlers(deps: PayoutJobDeps): JobHandlers<PayoutJobKin
       if (!payout || payout.stage !== 'sending') return;
       const result = await deps.rails.send(await railRequest(deps, payout));
       const receipt = result.kind === 'accepted' && result.settleAfterMs === 0 ? await receiptOf(deps, payout) : undefined;
-      await step(deps, payout.id, ['sending'], async (c) => {
+      await step(deps, payout, ['sending'], async (c) => {
         if (result.kind === 'declined') return voidAndFail(deps, c, result.code, result.description);
         if (result.kind === 'error') return failUnexpectedly(deps, c, result.code, result.description);
         if (result.kind === 'timeout') {
-          await movePayout(c.tx, c.payout, 'unknown', {}, c.now);
-          await settleSession(c.tx, deps.operations, c.session, c.now);
+          await moveAndSettle(c, 'unknown', {});
           const at = new Date(c.now.getTime() + result.reconcileAfterMs);
           await enqueueJob(c.tx, { kind: 'payout.reconcile', payload: { payoutId: c.payout.id }, runAt: at, uniqueKey: payoutJobKey(c.payout.id, 'reconcile') }, c.now);
           return;
         }
         if (result.settleAfterMs === 0) return settle(deps, c, { reference: result.reference, authCode: result.authCode, receipt }, result.returnAfterMs);
-        await movePayout(c.tx, c.payout, 'settling', { transactionInfo: { rrn: result.reference } }, c.now);
-        await settleSession(c.tx, deps.operations, c.session, c.now);
+        await moveAndSettle(c, 'settling', { transactionInfo: { rrn: result.reference } });
         const at = new Date(c.now.getTime() + result.settleAfterMs);
         await enqueueJob(
           c.tx,
@@ -212,7 +225,7 @@ export function payoutJobHandlers(deps: PayoutJobDeps): JobHandlers<PayoutJobKin
       const payout = await findPayout(deps.db, job.payload.payoutId);
       if (!payout || payout.stage !== 'settling') return;
       const receipt = await receiptOf(deps, payout);
-      await step(deps, payout.id, ['settling'], (c) => settle(deps, c, { reference, receipt }, returnAfterMs ?? undefined));
+      await step(deps, payout, ['settling'], (c) => settle(deps, c, { reference, receipt }, returnAfterMs ?? undefined));
     },
 
     /** A rail that timed out is asked again; the payout settles (or fails) exactly once. */
@@ -221,7 +234,7 @@ export function payoutJobHandlers(deps: PayoutJobDeps): JobHandlers<PayoutJobKin
       if (!payout || payout.stage !== 'unknown') return;
       const result = await deps.rails.reconcile(await railRequest(deps, payout));
       const receipt = result.kind === 'settled' ? await receiptOf(deps, payout) : undefined;
-      await step(deps, payout.id, ['unknown'], async (c) => {
+      await step(deps, payout, ['unknown'], async (c) => {
         if (result.kind === 'settled') return settle(deps, c, { reference: result.reference, authCode: result.authCode, receipt }, result.returnAfterMs);
         if (result.kind === 'declined') return voidAndFail(deps, c, result.code, result.description);
         const at = new Date(c.now.getTime() + result.retryAfterMs);

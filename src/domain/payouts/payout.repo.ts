@@ -1,4 +1,5 @@
-import type { Selectable } from 'kysely';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
+import { reviveDates } from '../sessions/session-view.js';
 import type { Queryable, Tx } from '../../platform/db/database.js';
 import { jsonColumn } from '../../platform/db/json.js';
 import type { PayoutsTable } from '../../platform/db/schema.js';
@@ -103,6 +104,16 @@ export async function updatePayout(tx: Tx, id: string, patch: PayoutPatch, now: 
 export async function findPayout(db: Queryable, id: string): Promise<Payout | undefined> {
   const row = await db.selectFrom('payouts').selectAll().where('id', '=', id).executeTakeFirst();
   return row && toPayout(row);
+}
+
+/** The rows listSessionPayouts reads, for the session view's one-statement read (session-view.ts JointlyListed). */
+export function sessionPayoutsSelect(sessionId: string): RawBuilder<unknown> {
+  return sql`SELECT * FROM payouts WHERE session_id = ${sessionId}`;
+}
+
+/** A payout from its row as JSON (sessionPayoutsSelect through json_agg). */
+export function payoutFromJson(row: Record<string, unknown>): Payout {
+  return toPayout(reviveDates(row, ['created_at', 'updated_at', 'finished_at']) as unknown as Selectable<PayoutsTable>);
 }
 
 export async function listSessionPayouts(db: Queryable, sessionId: string): Promise<Payout[]> {

@@ -5,7 +5,7 @@ import { book } from '../ledger/ledger.service.js';
 import type { Project } from '../projects/project.repo.js';
 import type { ActionContext, ActionResult } from '../sessions/operation-kind.js';
 import type { SessionDeps } from '../sessions/session-deps.js';
-import { settleSession, type SessionView } from '../sessions/session-view.js';
+import { settleNewSession, settleSession, type SessionView } from '../sessions/session-view.js';
 import type { Session, SessionParams } from '../sessions/session.repo.js';
 import { assertTakesOperations, createSession } from '../sessions/session.service.js';
 import type { ApiVersion } from '../../kernel/api-version.js';
@@ -59,7 +59,7 @@ async function openPayout(
   session: Session,
   now: Date,
   fields: Pick<Payout, 'amount' | 'currency' | 'fee' | 'rail' | 'destination' | 'customer' | 'participantDetails' | 'metadata'> & { fiscalization?: Fiscalization | undefined },
-): Promise<void> {
+): Promise<Payout> {
   const payout: Payout = {
     ...fields,
     fiscalization: fields.fiscalization ?? null,
@@ -76,6 +76,7 @@ async function openPayout(
   };
   await insertPayout(tx, payout);
   await enqueueJob(tx, { kind: 'payout.check', payload: { payoutId: payout.id }, runAt: now, uniqueKey: payoutJobKey(payout.id, 'check') }, now);
+  return payout;
 }
 
 /**
@@ -91,6 +92,8 @@ export async function startPayout(
   given: PayoutParams,
   version: ApiVersion,
   fiscalization?: Fiscalization,
+  /** The session was created in this transaction (init): it holds only this payout, so nothing is read back. */
+  created = false,
 ): Promise<SessionView> {
   const now = deps.clock.now();
   assertTakesOperations(session, 'a payout');
@@ -113,7 +116,7 @@ export async function startPayout(
   }
   const amount = merged.amount_details.amount;
   const currency = normalizeCurrency(merged.amount_details.currency);
-  await openPayout(tx, deps, project, session, now, {
+  const payout = await openPayout(tx, deps, project, session, now, {
     amount,
     currency,
     fee: computeFee(amount, project.fees.payout),
@@ -124,6 +127,7 @@ export async function startPayout(
     metadata: merged.metadata ?? null,
     fiscalization,
   });
+  if (created) return settleNewSession(tx, deps.operations, session, [{ kind: 'payout', op: payout }], now);
   return settleSession(tx, deps.operations, session, now);
 }
 
@@ -131,7 +135,7 @@ export async function initPayout(tx: Tx, deps: PayoutDeps, project: Project, giv
   // The session keeps what init was given but the destination (the payout holds that): the payouts
   // report reads its metadata, and a later start its defaults.
   const session = await createSession(tx, deps, project, { ...given, payment_method: undefined }, { apiVersion: version });
-  return startPayout(tx, deps, project, session, given, version, fiscalization);
+  return startPayout(tx, deps, project, session, given, version, fiscalization, true);
 }
 
 /**

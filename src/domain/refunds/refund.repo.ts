@@ -1,4 +1,5 @@
-import type { Selectable } from 'kysely';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
+import { reviveDates } from '../sessions/session-view.js';
 import type { Queryable, Tx } from '../../platform/db/database.js';
 import { jsonColumn } from '../../platform/db/json.js';
 import type { RefundsTable } from '../../platform/db/schema.js';
@@ -42,6 +43,16 @@ function toRefund(r: Selectable<RefundsTable>): Refund {
     createdAt: r.created_at,
     finishedAt: r.finished_at,
   };
+}
+
+/** The rows listSessionRefunds reads, for the session view's one-statement read (session-view.ts JointlyListed). */
+export function sessionRefundsSelect(sessionId: string): RawBuilder<unknown> {
+  return sql`SELECT * FROM refunds WHERE session_id = ${sessionId}`;
+}
+
+/** A refund from its row as JSON (sessionRefundsSelect through json_agg). */
+export function refundFromJson(row: Record<string, unknown>): Refund {
+  return toRefund(reviveDates(row, ['created_at', 'finished_at']) as unknown as Selectable<RefundsTable>);
 }
 
 export async function listSessionRefunds(db: Queryable, sessionId: string): Promise<Refund[]> {

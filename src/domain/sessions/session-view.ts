@@ -1,3 +1,4 @@
+import { sql, type RawBuilder } from 'kysely';
 import type { Queryable, Tx } from '../../platform/db/database.js';
 import { transition } from '../../kernel/state-machine.js';
 import type { OperationKind, OperationKinds, SessionOperation } from './operation-kind.js';
@@ -15,10 +16,51 @@ export interface SessionView {
 export const viewOperations = <Op>(view: SessionView, kind: OperationKind<Op>): Op[] =>
   view.operations.filter((o) => o.kind === (kind as OperationKind)).map((o) => o.op as Op);
 
+/**
+ * What a kind may add to the port so that the view reads its operations in the same statement as the
+ * other kinds' (one round trip for the whole view, not one per kind): the SELECT of one session's
+ * rows, and the mapper from such a row as JSON (timestamps as strings, bigints as numbers). A view
+ * over kinds that do not all offer it reads kind by kind, through `list`.
+ */
+export interface JointlyListed<Op> {
+  readonly joint: {
+    select(sessionId: string): RawBuilder<unknown>;
+    fromJson(row: Record<string, unknown>): Op;
+  };
+}
+
+const isJoint = (kind: OperationKind): kind is OperationKind & JointlyListed<unknown> => 'joint' in kind;
+
+/** JSON's timestamp strings back to Dates, for `fromJson` mappers. */
+export function reviveDates<T extends Record<string, unknown>>(row: T, columns: readonly string[]): T {
+  const out: Record<string, unknown> = { ...row };
+  for (const c of columns) if (typeof out[c] === 'string') out[c] = new Date(out[c] as string);
+  return out as T;
+}
+
+async function listAll(db: Queryable, kinds: readonly (OperationKind & JointlyListed<unknown>)[], sessionId: string): Promise<unknown[][]> {
+  const columns = kinds.map((k, i) => sql`(SELECT coalesce(json_agg(x), '[]'::json) FROM (${k.joint.select(sessionId)}) x) AS ${sql.ref(`k${i}`)}`);
+  const res = await sql<Record<string, unknown>>`SELECT ${sql.join(columns)}`.execute(db);
+  const row = res.rows[0] ?? {};
+  return kinds.map((k, i) => {
+    const value = row[`k${i}`];
+    const rows = (typeof value === 'string' ? JSON.parse(value) : value) as Record<string, unknown>[];
+    return rows.map((r) => k.joint.fromJson(r));
+  });
+}
+
 export async function loadSessionView(db: Queryable, kinds: OperationKinds, session: Session): Promise<SessionView> {
   const operations: SessionOperation[] = [];
-  // Sequential: a transaction has one connection.
-  for (const kind of kinds) for (const op of await kind.list(db, session.id)) operations.push({ kind, op, summary: kind.summarize(op) });
+  const joint = kinds.filter(isJoint);
+  if (joint.length === kinds.length) {
+    const lists = await listAll(db, joint, session.id);
+    kinds.forEach((kind, i) => {
+      for (const op of lists[i] ?? []) operations.push({ kind, op, summary: kind.summarize(op) });
+    });
+  } else {
+    // Sequential: a transaction has one connection.
+    for (const kind of kinds) for (const op of await kind.list(db, session.id)) operations.push({ kind, op, summary: kind.summarize(op) });
+  }
   operations.sort((a, b) => a.summary.createdAt.getTime() - b.summary.createdAt.getTime() || (a.summary.id < b.summary.id ? -1 : 1));
   return { session, operations };
 }
@@ -53,6 +95,19 @@ export function deriveNextAction(operations: readonly SessionOperation[]): NextA
  */
 export async function settleSession(tx: Tx, kinds: OperationKinds, session: Session, now: Date): Promise<SessionView> {
   return settleView(tx, await loadSessionView(tx, kinds, session), now);
+}
+
+/**
+ * settleSession for a session created in this same transaction, whose only operations are `ops` (each
+ * of the kind named, as the kind calls itself): there is nothing to read.
+ */
+export async function settleNewSession(tx: Tx, kinds: OperationKinds, session: Session, ops: readonly { kind: string; op: unknown }[], now: Date): Promise<SessionView> {
+  const operations = ops.map(({ kind: name, op }) => {
+    const kind = kinds.find((k) => k.name === name);
+    if (!kind) throw new Error(`no operation kind "${name}" is registered`);
+    return { kind, op, summary: kind.summarize(op) };
+  });
+  return settleView(tx, { session, operations }, now);
 }
 
 /** settleSession for a caller that already holds every operation as it now is (no second read). */

@@ -1,4 +1,5 @@
 import type { Queryable, Tx } from '../../platform/db/database.js';
+import { insertStatement, runStatement, statement, type PlannedInsert } from '../../platform/db/prepared.js';
 import type { SessionRow } from '../../platform/db/schema.js';
 import type { NextAction, SessionStatus } from './session.status.js';
 import type { ApiVersion } from '../../kernel/api-version.js';
@@ -55,24 +56,45 @@ function toSession(row: SessionRow): Session {
   };
 }
 
-export async function insertSession(tx: Tx, session: Session): Promise<void> {
-  await tx
-    .insertInto('sessions')
-    .values({
-      id: session.id,
-      project_id: session.projectId,
-      status: session.status,
-      next_action: session.nextAction,
-      params: JSON.stringify(session.params),
-      error_code: session.error?.code ?? null,
-      error_description: session.error?.description ?? null,
-      created_at: session.createdAt,
-      updated_at: session.updatedAt,
-      finished_at: session.finishedAt,
-      cancelled_at: session.cancelledAt,
-      api_version: session.apiVersion,
-    })
-    .execute();
+/** The one INSERT of a session (prepared: session/create is the hottest write). */
+export const INSERT_SESSION = insertStatement('session_insert', 'sessions', {
+  id: 'text',
+  project_id: 'bigint',
+  status: 'text',
+  next_action: 'text',
+  params: 'jsonb',
+  error_code: 'text',
+  error_description: 'text',
+  created_at: 'timestamptz',
+  updated_at: 'timestamptz',
+  finished_at: 'timestamptz',
+  cancelled_at: 'timestamptz',
+  api_version: 'text',
+});
+
+/** The session's row as INSERT_SESSION's parameters, for the caller that runs it (alone, or folded with an idempotency key). */
+export function sessionInsert(session: Session): PlannedInsert {
+  return {
+    statement: INSERT_SESSION,
+    values: [
+      session.id,
+      session.projectId,
+      session.status,
+      session.nextAction,
+      JSON.stringify(session.params),
+      session.error?.code ?? null,
+      session.error?.description ?? null,
+      session.createdAt,
+      session.updatedAt,
+      session.finishedAt,
+      session.cancelledAt,
+      session.apiVersion,
+    ],
+  };
+}
+
+export async function insertSession(db: Queryable, session: Session): Promise<void> {
+  await runStatement(db, INSERT_SESSION, sessionInsert(session).values);
 }
 
 export async function updateSessionState(
@@ -96,9 +118,11 @@ export async function recordSessionApiVersion(tx: Tx, id: string, version: ApiVe
   await tx.updateTable('sessions').set({ api_version: version }).where('id', '=', id).where('api_version', 'is', null).execute();
 }
 
+const FIND_SESSION = statement<SessionRow>('session_find', 'SELECT * FROM sessions WHERE id = $1 AND project_id = $2');
+
 /** A project sees only its own sessions: another project's id is simply not found. */
 export async function findSession(db: Queryable, projectId: string, id: string): Promise<Session | undefined> {
-  const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).where('project_id', '=', projectId).executeTakeFirst();
+  const row = (await runStatement(db, FIND_SESSION, [id, projectId])).rows[0];
   return row && toSession(row);
 }
 

@@ -5,7 +5,8 @@ import { ApiError } from '../../kernel/errors.js';
 import type { ApiVersion } from '../../kernel/api-version.js';
 import { protectCardData } from '../tokens/card-params.js';
 import type { SessionDeps } from './session-deps.js';
-import { findSession, insertSession, lockSession, type Session, type SessionParams } from './session.repo.js';
+import type { PlannedInsert } from '../../platform/db/prepared.js';
+import { findSession, insertSession, lockSession, sessionInsert, type Session, type SessionParams } from './session.repo.js';
 
 export type { SessionDeps };
 
@@ -28,19 +29,10 @@ export interface CreateSessionOptions {
   readonly apiVersion?: ApiVersion;
 }
 
-/** session/create: stores whatever was given for a later start; the session waits in `created`. */
-export async function createSession(
-  tx: Tx,
-  deps: Pick<SessionDeps, 'clock' | 'ids' | 'keyring'>,
-  project: Project,
-  input: SessionParams,
-  options: CreateSessionOptions = {},
-): Promise<Session> {
+function newSession(deps: Pick<SessionDeps, 'clock' | 'ids'>, project: Project, params: SessionParams, options: CreateSessionOptions): Session {
   const now = deps.clock.now();
-  const id = deps.ids('ps');
-  const params = await protectCardData(tx, deps, project.id, null, normalize(input), now);
-  const session: Session = {
-    id,
+  return {
+    id: deps.ids('ps'),
     projectId: project.id,
     status: 'created',
     nextAction: null,
@@ -52,8 +44,37 @@ export async function createSession(
     cancelledAt: null,
     apiVersion: options.apiVersion ?? null,
   };
-  await insertSession(tx, session);
-  return session;
+}
+
+/** A card the vault must see first (protectCardData): a payment_details or payment_method of type card. */
+function holdsCard(holder: unknown): boolean {
+  return holder !== null && typeof holder === 'object' && (holder as { type?: unknown }).type === 'card' && typeof (holder as { card?: unknown }).card === 'object';
+}
+
+/** session/create: stores whatever was given for a later start; the session waits in `created`. */
+export async function createSession(
+  tx: Tx,
+  deps: Pick<SessionDeps, 'clock' | 'ids' | 'keyring'>,
+  project: Project,
+  input: SessionParams,
+  options: CreateSessionOptions = {},
+): Promise<Session> {
+  const session = newSession(deps, project, normalize(input), options);
+  const params = await protectCardData(tx, deps, project.id, null, session.params, session.createdAt);
+  const stored = { ...session, params };
+  await insertSession(tx, stored);
+  return stored;
+}
+
+/**
+ * session/create as its one INSERT, for a caller that runs it alone (no BEGIN/COMMIT) or folds an
+ * idempotency key into it. Undefined when the parameters hold a card: the vault writes first, in a
+ * transaction (createSession).
+ */
+export function planSession(deps: Pick<SessionDeps, 'clock' | 'ids'>, project: Project, input: SessionParams, options: CreateSessionOptions = {}): { session: Session; insert: PlannedInsert } | undefined {
+  if (holdsCard(input.payment_details) || holdsCard(input.payment_method)) return undefined;
+  const session = newSession(deps, project, normalize(input), options);
+  return { session, insert: sessionInsert(session) };
 }
 
 export async function getSession(db: Queryable, project: Project, id: string): Promise<Session> {

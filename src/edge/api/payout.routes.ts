@@ -2,7 +2,6 @@ import { Type } from '@sinclair/typebox';
 import { defineMethod, type ApiMethod } from '../http/partner-api.js';
 import { walletBalancesAt } from '../../domain/ledger/ledger.service.js';
 import { lockOwnSession } from '../../domain/sessions/session.service.js';
-import { recordSessionApiVersion } from '../../domain/sessions/session.repo.js';
 import { SessionResponse } from '../wire/session.schema.js';
 import { payoutDestination } from '../wire/payout.wire.js';
 import { renderSession } from '../wire/session.wire.js';
@@ -46,9 +45,8 @@ export function payoutMethods(deps: PayoutDeps): ApiMethod[] {
       body: InitPayoutBody,
       response: SessionResponse,
       run: async (tx, ctx, body) => {
+        // The session is created with this call's version: its webhooks (all queued later, by the payout's jobs) speak it.
         const view = await initPayout(tx, deps, ctx.project, { ...body, payment_method: payoutDestination(body, ctx.version) }, ctx.version);
-        // The session's webhooks (all queued later, by the payout's jobs) speak this call's version.
-        await recordSessionApiVersion(tx, view.session.id, ctx.version);
         return { session: renderSession(view, ctx.version, ctx.project) };
       },
     }),

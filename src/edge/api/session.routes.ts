@@ -1,6 +1,6 @@
-import { defineMethod, type ApiMethod } from '../http/partner-api.js';
+import { defineMethod, defineRead, type ApiMethod } from '../http/partner-api.js';
 import { CreateSessionBody, SessionResponse, SessionStatusBody } from '../wire/session.schema.js';
-import { createSession, getSession, type SessionDeps } from '../../domain/sessions/session.service.js';
+import { createSession, getSession, planSession, type SessionDeps } from '../../domain/sessions/session.service.js';
 import { loadSessionView } from '../../domain/sessions/session-view.js';
 import { renderSession, sessionParamsFromWire } from '../wire/session.wire.js';
 
@@ -12,17 +12,21 @@ export function sessionMethods(deps: SessionDeps): ApiMethod[] {
       wakesWorker: false,
       body: CreateSessionBody,
       response: SessionResponse,
+      // Without card data the call is its one INSERT (no transaction; an idempotency key joins that statement).
+      single: (ctx, body) => {
+        const plan = planSession(deps, ctx.project, sessionParamsFromWire(body, ctx.version), { apiVersion: ctx.version });
+        return plan && { insert: plan.insert, payload: { session: renderSession({ session: plan.session, operations: [] }, ctx.version, ctx.project) } };
+      },
       run: async (tx, ctx, body) => ({
         session: renderSession({ session: await createSession(tx, deps, ctx.project, sessionParamsFromWire(body, ctx.version), { apiVersion: ctx.version }), operations: [] }, ctx.version, ctx.project),
       }),
     }),
-    defineMethod<SessionStatusBody>({
+    defineRead<SessionStatusBody>({
       path: 'session/status',
       summary: 'The full session with its operations (§5.9)',
-      wakesWorker: false,
       body: SessionStatusBody,
       response: SessionResponse,
-      run: async (tx, ctx, body) => ({ session: renderSession(await loadSessionView(tx, deps.operations, await getSession(tx, ctx.project, body.session_id)), ctx.version, ctx.project) }),
+      run: async (db, ctx, body) => ({ session: renderSession(await loadSessionView(db, deps.operations, await getSession(db, ctx.project, body.session_id)), ctx.version, ctx.project) }),
     }),
   ];
 }

@@ -1,7 +1,8 @@
 import { createHash, verify as rsaVerify } from 'node:crypto';
 import type { TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Db, Tx } from '../../platform/db/database.js';
+import type { Db, Queryable, Tx } from '../../platform/db/database.js';
+import { runStatement, type PlannedInsert } from '../../platform/db/prepared.js';
 import type { ProjectDirectory } from '../../domain/projects/project-directory.js';
 import type { Project } from '../../domain/projects/project.repo.js';
 import { useSignatureOnce } from '../../platform/keys/used-signature.repo.js';
@@ -9,14 +10,21 @@ import { API_VERSIONS, type ApiVersion } from '../../kernel/api-version.js';
 import type { Clock } from '../../kernel/clock.js';
 import { ApiError } from '../../kernel/errors.js';
 import { errorBody, toApiError } from './errors.js';
-import { claimKey, completeKey, projectKeys, releaseKey } from '../../platform/idempotency/idempotency.repo.js';
+import { findAnswer, insertWithAnswer, storeAnswer, type Answer, type KeyedAnswer } from '../../platform/idempotency/idempotency.repo.js';
 import { claimConflict, IDEMPOTENCY_HEADER, idempotencyKeyOf, requestHash } from './idempotency.js';
 import { ErrorResponse } from '../wire/envelope.schema.js';
 import { assertNoParameters, readBodylessRequestBody } from './raw-body.js';
 
 /**
- * The partner API's transport: signature authentication, idempotency, one transaction per call,
- * and the response bytes. Domain modules declare methods; this file mounts each under every version
+ * The partner API's transport: signature authentication, idempotency, the fewest statements per
+ * call, and the response bytes. A call runs as one of three shapes:
+ * - a write (`defineMethod`): one transaction around `run`; with an idempotency key, the answer is
+ *   stored by one more statement inside that transaction (one commit, never a half-written call);
+ * - a read (`defineRead`): `read` on the pool, with no BEGIN/COMMIT (at READ COMMITTED a transaction
+ *   gives its statements no common snapshot anyway); with a key, its answer is stored after it by
+ *   one autocommit statement;
+ * - one INSERT known before it runs (`single`, session/create without card data): sent alone in
+ *   autocommit, and with a key folded into that same statement (idempotency.repo.ts insertWithAnswer). Domain modules declare methods; this file mounts each under every version
  * it supports (/api/v1/<path>, /api/v2/<path>).
  */
 export interface MethodContext {
@@ -46,10 +54,21 @@ export interface ApiMethod<B = unknown> {
   readonly wakesWorker?: boolean;
   /** Runs inside one transaction; returns what joins `status: "ok"` in the response. */
   run(tx: Tx, ctx: MethodContext, body: B): Promise<Record<string, unknown>>;
+  /** Set by defineRead: the method only reads, and runs on the pool, outside any transaction. */
+  readonly read?: (db: Queryable, ctx: MethodContext, body: B) => Promise<Record<string, unknown>>;
+  /**
+   * The call as one INSERT and its answer, when this body allows it (undefined: `run` in a
+   * transaction). The transport sends it alone, or folded with the idempotency key.
+   */
+  single?(ctx: MethodContext, body: B): { readonly insert: PlannedInsert; readonly payload: Record<string, unknown> } | undefined;
 }
 
 /** Erases the body type so methods with different bodies can share one list. */
 export const defineMethod = <B>(method: ApiMethod<B>): ApiMethod => method as ApiMethod;
+
+/** A method that only reads: `run` gets the pool (or, never needed, a transaction). */
+export const defineRead = <B>(method: Omit<ApiMethod<B>, 'run' | 'read' | 'single' | 'wakesWorker'> & { run(db: Queryable, ctx: MethodContext, body: B): Promise<Record<string, unknown>> }): ApiMethod =>
+  ({ ...method, wakesWorker: false, read: method.run }) as ApiMethod;
 
 export interface PartnerApiDeps {
   readonly db: Db;
@@ -59,6 +78,8 @@ export interface PartnerApiDeps {
   readonly afterCommit?: () => void;
   /** The body size limit, also applied to the bodies of GET requests read here (default 64 KiB). */
   readonly bodyLimitBytes?: number;
+  /** The project's rate limit (rate-limit.ts): throws rate_limited once it is spent. */
+  readonly rateLimit?: (req: FastifyRequest, project: Project) => Promise<void>;
 }
 
 declare module 'fastify' {
@@ -120,6 +141,8 @@ async function authenticate(deps: PartnerApiDeps, req: FastifyRequest): Promise<
         : `X-PARTNER-SIGN does not verify X-PARTNER-TIMESTAMP + "." + the request body with any active key of project "${name}"`,
     );
   }
+  // After the signature (a forged request spends no budget), before the replay guard's write.
+  await deps.rateLimit?.(req, entry.project);
   if (window !== null) {
     const digest = createHash('sha256').update(sig).digest('hex');
     if (!(await useSignatureOnce(deps.db, entry.project.id, digest, new Date((timestamp + window + 1) * 1000)))) {
@@ -130,15 +153,48 @@ async function authenticate(deps: PartnerApiDeps, req: FastifyRequest): Promise<
   req.project = entry.project;
 }
 
-async function execute(deps: PartnerApiDeps, method: ApiMethod, ctx: MethodContext, body: unknown, afterRun?: (tx: Tx, body: string) => Promise<void>): Promise<string> {
+const ok = (payload: Record<string, unknown>) => JSON.stringify({ status: 'ok', ...payload });
+
+/** Thrown inside a write's transaction when its key turns out to be another request's: the transaction rolls back. */
+const KEY_TAKEN = new Error('idempotency key taken');
+
+async function execute(deps: PartnerApiDeps, method: ApiMethod, ctx: MethodContext, body: unknown, keyed?: Omit<KeyedAnswer, 'status' | 'body'>): Promise<string> {
   const out = await deps.db.transaction().execute(async (tx) => {
-    const payload = await method.run(tx, ctx, body);
-    const text = JSON.stringify({ status: 'ok', ...payload });
-    if (afterRun) await afterRun(tx, text);
+    const text = ok(await method.run(tx, ctx, body));
+    if (keyed && !(await storeAnswer(tx, { ...keyed, status: 200, body: text }))) throw KEY_TAKEN;
     return text;
   });
   if (method.wakesWorker !== false) deps.afterCommit?.();
   return out;
+}
+
+/** Runs the call once, by its shape (see the top of this file); with `keyed`, false when the key is another request's. */
+async function perform(deps: PartnerApiDeps, method: ApiMethod, ctx: MethodContext, body: unknown, keyed: Omit<KeyedAnswer, 'status' | 'body'> | undefined): Promise<string | false> {
+  const single = method.single?.(ctx, body);
+  if (single) {
+    const text = ok(single.payload);
+    if (!keyed) await runStatement(deps.db, single.insert.statement, single.insert.values);
+    else if (!(await insertWithAnswer(deps.db, single.insert, { ...keyed, status: 200, body: text }))) return false;
+    if (method.wakesWorker !== false) deps.afterCommit?.();
+    return text;
+  }
+  if (method.read) {
+    const read = method.read;
+    // One pool connection for all of the read's statements (a pool checkout each would cost more), no BEGIN/COMMIT.
+    const text = ok(await deps.db.connection().execute((db) => read(db, ctx, body)));
+    return !keyed || (await storeAnswer(deps.db, { ...keyed, status: 200, body: text })) ? text : false;
+  }
+  try {
+    return await execute(deps, method, ctx, body, keyed);
+  } catch (err) {
+    if (err === KEY_TAKEN) return false;
+    throw err;
+  }
+}
+
+function answer(send: (status: number, body: string) => FastifyReply, found: Answer, key: string): FastifyReply {
+  if (found.kind === 'replay') return send(found.status, found.body);
+  throw claimConflict(found, key);
 }
 
 async function handle(deps: PartnerApiDeps, method: ApiMethod, version: ApiVersion, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -147,25 +203,29 @@ async function handle(deps: PartnerApiDeps, method: ApiMethod, version: ApiVersi
   const ctx: MethodContext = { project, version };
   const send = (status: number, body: string) => reply.code(status).type('application/json; charset=utf-8').send(body);
   const key = idempotencyKeyOf(req);
-  if (key === undefined) return send(200, await execute(deps, method, ctx, req.body));
-  const scope = projectKeys(project.id);
-  const claim = await claimKey(deps.db, scope, key, requestHash(req), deps.clock.now());
-  if (claim.kind === 'replay') return send(claim.status, claim.body);
-  if (claim.kind === 'conflict') throw claimConflict(claim, key);
+  if (key === undefined) return send(200, (await perform(deps, method, ctx, req.body, undefined)) as string);
+  const keyed = { projectId: project.id, key, requestHash: requestHash(req), now: deps.clock.now() };
+  // The key is another request's: its answer, or why not. Gone meanwhile (its call rolled back), the key is free again: once more.
+  const taken = async (): Promise<FastifyReply> => {
+    const found = await findAnswer(deps.db, project.id, key, keyed.requestHash);
+    if (found) return answer(send, found, key);
+    const again = await perform(deps, method, ctx, req.body, keyed);
+    if (again !== false) return send(200, again);
+    return answer(send, (await findAnswer(deps.db, project.id, key, keyed.requestHash)) ?? { kind: 'conflict', reason: 'in_flight' }, key);
+  };
+  let out: string | false;
   try {
-    return send(200, await execute(deps, method, ctx, req.body, (tx, out) => completeKey(tx, scope, key, 200, out)));
+    out = await perform(deps, method, ctx, req.body, keyed);
   } catch (err) {
     const apiError = toApiError(err, req);
-    if (apiError.httpStatus < 500) {
-      // A refusal is an answer too: the same request replays it, byte for byte.
-      const out = errorBody(apiError.code, apiError.message);
-      await completeKey(deps.db, scope, key, apiError.httpStatus, out);
-      return send(apiError.httpStatus, out);
-    }
-    // Nothing was written (the transaction rolled back): free the key so the partner can retry.
-    await releaseKey(deps.db, scope, key).catch((e: unknown) => req.log.error({ err: e }, 'could not release idempotency key'));
-    throw apiError;
+    // A 5xx stores nothing (the call rolled back): the partner may retry with the same key.
+    if (apiError.httpStatus >= 500) throw apiError;
+    // A refusal is an answer too: the same request replays it, byte for byte.
+    const body = errorBody(apiError.code, apiError.message);
+    if (await storeAnswer(deps.db, { ...keyed, status: apiError.httpStatus, body })) return send(apiError.httpStatus, body);
+    return taken();
   }
+  return out === false ? taken() : send(200, out);
 }
 
 export function registerPartnerApi(app: FastifyInstance, deps: PartnerApiDeps, methods: readonly ApiMethod[]): void {

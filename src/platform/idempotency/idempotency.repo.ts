@@ -1,13 +1,18 @@
 import { sql } from 'kysely';
 import type { Queryable } from '../db/database.js';
+import { runStatement, statement, type PlannedInsert, type Statement } from '../db/prepared.js';
 
 /**
  * X-PARTNER-IDEMPOTENCY-KEY storage, for the partner API (keys per project) and the admin API (keys
- * per admin scope). The unique (holder, key) primary key is what makes two instances agree. A key is
- * claimed (`in_flight`) before the method runs and completed (`done`, with the exact response bytes),
- * in the method's own transaction where the method has one, so "done" and the method's writes commit
- * together or not at all. A claim older than STALE_MS whose method never committed (its process
- * died) may be taken over by a retry of the same request.
+ * per admin scope). The unique (holder, key) primary key is what makes two instances agree.
+ * - Partner API: a key is written once, `done` with the exact response bytes, by one statement of
+ *   the call itself (`storeAnswer` inside the method's transaction, or `insertWithAnswer` folded
+ *   into a one-statement call): the answer and the method's writes commit together or not at all,
+ *   with one commit. A second request with the same key waits on the primary key until the first
+ *   commits, then finds its answer (`findAnswer`) and replays it; its own writes roll back.
+ * - Admin API: a key is claimed (`in_flight`, claimKey) before the handler and completed after it.
+ * A claim older than STALE_MS whose method never committed (its process died; partner keys written
+ * by earlier versions too) may be taken over by a retry of the same request, as an expired key may.
  */
 export const KEY_TTL_MS = 24 * 3600_000;
 export const STALE_MS = 60_000;
@@ -48,6 +53,67 @@ export async function claimKey(db: Queryable, scope: KeyScope, key: string, requ
   const row = found.rows[0];
   // Gone between the two statements (expired and purged): a fresh claim is the honest answer.
   if (!row) return claimKey(db, scope, key, requestHash, now);
+  if (row.request_hash !== requestHash) return { kind: 'conflict', reason: 'different_request' };
+  if (row.state === 'done' && row.response_body !== null) return { kind: 'replay', status: row.response_status ?? 200, body: row.response_body };
+  return { kind: 'conflict', reason: 'in_flight' };
+}
+
+/** The key's row as claimKey's callers judge it: the answer to replay, or why not. */
+export type Answer = Exclude<ClaimResult, { kind: 'claimed' }>;
+
+/** What one request stores under its key. */
+export interface KeyedAnswer {
+  readonly projectId: string;
+  readonly key: string;
+  readonly requestHash: string;
+  readonly now: Date;
+  readonly status: number;
+  readonly body: string;
+}
+
+// The key written as done with its answer; an existing key only when expired, or a stale claim of the same request.
+const STORE = `INSERT INTO idempotency_keys AS k (project_id, key, request_hash, state, response_status, response_body, locked_at, created_at)
+  VALUES ($1::bigint, $2::text, $3::text, 'done', $4::integer, $5::text, $6::timestamptz, $6::timestamptz)
+  ON CONFLICT (project_id, key) DO UPDATE
+    SET request_hash = EXCLUDED.request_hash, state = 'done', response_status = EXCLUDED.response_status,
+        response_body = EXCLUDED.response_body, locked_at = EXCLUDED.locked_at, created_at = EXCLUDED.created_at
+    WHERE k.created_at < $7::timestamptz
+       OR (k.state = 'in_flight' AND k.locked_at < $8::timestamptz AND k.request_hash = EXCLUDED.request_hash)
+  RETURNING 1 AS stored`;
+const STORE_ANSWER = statement<{ stored: number }>('idempotency_store', STORE);
+const FIND_ANSWER = statement<{ request_hash: string; state: 'in_flight' | 'done'; response_status: number | null; response_body: string | null }>(
+  'idempotency_find',
+  'SELECT request_hash, state, response_status, response_body FROM idempotency_keys WHERE project_id = $1 AND key = $2',
+);
+
+const storeParams = (a: KeyedAnswer) => [a.projectId, a.key, a.requestHash, a.status, a.body, a.now, new Date(a.now.getTime() - KEY_TTL_MS), new Date(a.now.getTime() - STALE_MS)];
+
+/** Stores a partner request's answer under its key; false when the key is another request's (findAnswer says whose). */
+export async function storeAnswer(db: Queryable, answer: KeyedAnswer): Promise<boolean> {
+  return (await runStatement(db, STORE_ANSWER, storeParams(answer))).rows.length > 0;
+}
+
+const withAnswer = new Map<string, Statement<{ stored: number }>>();
+
+/**
+ * One statement that stores the answer under the key and, only if it did, runs the call's INSERT
+ * (`INSERT … SELECT … FROM the stored key`): the whole idempotent call in one autocommit round trip.
+ * False when the key is another request's; nothing was inserted then.
+ */
+export async function insertWithAnswer(db: Queryable, insert: PlannedInsert, answer: KeyedAnswer): Promise<boolean> {
+  const s = insert.statement;
+  let folded = withAnswer.get(s.name);
+  if (!folded) {
+    folded = statement(`${s.name}_keyed`, `WITH stored AS (${STORE}) INSERT INTO ${s.table} (${s.columns.join(', ')}) SELECT ${s.selectList(8)} FROM stored RETURNING 1 AS stored`);
+    withAnswer.set(s.name, folded);
+  }
+  return (await runStatement(db, folded, [...storeParams(answer), ...insert.values])).rows.length > 0;
+}
+
+/** The answer stored under a key that storeAnswer could not take; undefined when it is gone (rolled back or purged meanwhile). */
+export async function findAnswer(db: Queryable, projectId: string, key: string, requestHash: string): Promise<Answer | undefined> {
+  const row = (await runStatement(db, FIND_ANSWER, [projectId, key])).rows[0];
+  if (!row) return undefined;
   if (row.request_hash !== requestHash) return { kind: 'conflict', reason: 'different_request' };
   if (row.state === 'done' && row.response_body !== null) return { kind: 'replay', status: row.response_status ?? 200, body: row.response_body };
   return { kind: 'conflict', reason: 'in_flight' };

@@ -2,7 +2,7 @@ import type { Db } from '../db/database.js';
 import type { Clock } from '../../kernel/clock.js';
 import { WakeableSleep } from '../../kernel/wakeable-sleep.js';
 import { LEASE_SECONDS } from '../leases/lease.repo.js';
-import { claimDueJobs, completeJob, failJob, type Job } from './job.repo.js';
+import { claimDueJobs, completeJobs, failJob, type Job } from './job.repo.js';
 
 /** A job handler does its work and returns; throwing schedules a retry. It receives the job's payload. */
 export type JobHandler = (job: Job) => Promise<void>;
@@ -12,28 +12,52 @@ export interface JobRunnerDeps {
   readonly clock: Clock;
   readonly handlers: ReadonlyMap<string, JobHandler>;
   readonly log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
-  /** Called after each batch that ran at least one job. */
+  /** Called after jobs ran (they may have queued webhooks), at most once per burst of completions. */
   readonly afterRun?: () => void;
+}
+
+export interface JobRunnerOptions {
+  readonly workerId: string;
+  /** How often to look for work when nothing woke the runner (jobs due later, other instances' work). */
+  readonly pollMs?: number;
+  /** Jobs running at once. */
+  readonly slots?: number;
 }
 
 /**
  * Runs due jobs in run_at order. Handlers call the outside world themselves and keep their own
  * transactions short; the runner only claims, then deletes the job on success or reschedules it.
+ *
+ * It claims as slots free up, not batch by batch: one claim at a time is in flight, for as many jobs
+ * as there are free slots, so under load each claim brings several jobs and a slow job never holds
+ * the others back. Completions that finish together are deleted in one statement. It wakes on
+ * `nudge()` (a commit in this process, or a NOTIFY from another instance: platform/worker), when a
+ * slot frees, and at least every `pollMs`.
  */
 export class JobRunner {
   readonly #deps: JobRunnerDeps;
   readonly #id: string;
   readonly #pollMs: number;
+  readonly #slots: number;
   #running: Promise<void> | undefined;
-  /** Batches running now (the background loop's and drain's): drain waits for them first. */
-  readonly #batches = new Set<Promise<unknown>>();
+  /** Jobs claimed and not yet completed (their completion committed) or failed. */
+  readonly #inFlight = new Set<Promise<void>>();
+  /** Claims sent and not yet answered: drain waits for them (SKIP LOCKED would hide their jobs). */
+  readonly #claims = new Set<Promise<number>>();
   #stopping = false;
+  #woken = false;
+  /** The last claim took as many jobs as it had room for: more may be due, so a freed slot claims again. */
+  #saturated = false;
   readonly #pause = new WakeableSleep();
+  #completions: { id: string; done: (err?: unknown) => void }[] = [];
+  #flushScheduled = false;
+  #afterRunScheduled = false;
 
-  constructor(deps: JobRunnerDeps, opts: { workerId: string; pollMs?: number }) {
+  constructor(deps: JobRunnerDeps, opts: JobRunnerOptions) {
     this.#deps = deps;
     this.#id = opts.workerId;
     this.#pollMs = opts.pollMs ?? 250;
+    this.#slots = opts.slots ?? 32;
   }
 
   start(): void {
@@ -42,6 +66,9 @@ export class JobRunner {
   }
 
   nudge(): void {
+    this.#woken = true;
+    // Work came while every slot is busy: the next slot to free claims it.
+    if (this.#inFlight.size >= this.#slots) this.#saturated = true;
     this.#pause.wake();
   }
 
@@ -50,36 +77,44 @@ export class JobRunner {
     this.nudge();
     await this.#running;
     this.#running = undefined;
+    await Promise.allSettled(this.#inFlight);
   }
 
   /** Runs every job due now (including jobs that those jobs make due now). Returns how many ran. */
   async drain(): Promise<number> {
-    // A job the background loop claimed runs on the clock as it was; wait for it (and for any batch
-    // it claims while we drain) before reporting done, so the clock never moves under a running job.
+    // A job the background loop claimed runs on the clock as it was; wait for it (and for any claim
+    // in flight) before reporting done, so the clock never moves under a running job.
     let total = 0;
     for (;;) {
-      await Promise.allSettled(this.#batches);
-      const ran = await this.#runBatch();
+      await Promise.allSettled([...this.#claims, ...this.#inFlight]);
+      const ran = await this.#claim(this.#slots);
+      await Promise.allSettled(this.#inFlight);
       total += ran;
-      if (ran === 0 && this.#batches.size === 0) return total;
+      if (ran === 0 && this.#inFlight.size === 0 && this.#claims.size === 0) return total;
     }
   }
 
-  /**
-   * Claims a batch and runs it concurrently: jobs of different sessions are independent, and jobs of
-   * one session serialise on its row lock inside their handlers. The batch is registered before its
-   * claim is sent, so a drain that starts while the claim is in flight waits for it (the claim's
-   * SKIP LOCKED would otherwise hide those jobs from the drain). Returns how many ran.
-   */
-  #runBatch(): Promise<number> {
-    const batch = (async () => {
-      const jobs = await claimDueJobs(this.#deps.db, this.#id, this.#deps.clock.now(), 16, LEASE_SECONDS);
-      await Promise.all(jobs.map((job) => this.#runOne(job)));
-      if (jobs.length > 0) this.#deps.afterRun?.();
+  /** Claims into free slots and starts each job; registered before the claim is sent (see drain). */
+  #claim(want: number): Promise<number> {
+    const claim = (async () => {
+      const free = Math.min(want, this.#slots - this.#inFlight.size);
+      if (free <= 0) return 0;
+      const jobs = await claimDueJobs(this.#deps.db, this.#id, this.#deps.clock.now(), free, LEASE_SECONDS);
+      this.#saturated = jobs.length === free;
+      for (const job of jobs) {
+        const run = this.#runOne(job).finally(() => {
+          this.#inFlight.delete(run);
+          this.#ranOne();
+          // A freed slot claims again only when more may be waiting; work queued meanwhile (by
+          // these very jobs, too) wakes the runner through nudge() or its NOTIFY.
+          if (this.#saturated) this.nudge();
+        });
+        this.#inFlight.add(run);
+      }
       return jobs.length;
     })();
-    this.#batches.add(batch);
-    return batch.finally(() => this.#batches.delete(batch));
+    this.#claims.add(claim);
+    return claim.finally(() => this.#claims.delete(claim));
   }
 
   async #runOne(job: Job): Promise<void> {
@@ -87,24 +122,66 @@ export class JobRunner {
     try {
       if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
       await handler(job);
-      await completeJob(this.#deps.db, this.#id, job.id);
     } catch (err) {
       this.#deps.log.warn({ err, job: { id: job.id, kind: job.kind, attempts: job.attempts } }, 'job failed');
       await failJob(this.#deps.db, this.#id, job.id, (err as Error).message ?? String(err), this.#deps.clock.now()).catch((e: unknown) =>
         this.#deps.log.error({ err: e, job: { id: job.id } }, 'could not record a job failure; its lease will expire and it runs again'),
       );
+      return;
     }
+    // Done: the slot is held until the deletion commits, so drain and dueWorkHeld never see a
+    // finished job as still running. A lost deletion (crash) runs the job again, which is harmless:
+    // each handler checks the operation's stage under the session lock.
+    await this.#complete(job.id).catch((err: unknown) =>
+      this.#deps.log.error({ err, job: { id: job.id } }, 'could not delete a finished job; its lease will expire and it runs again (a no-op)'),
+    );
+  }
+
+  /** Queues a completion; those queued in the same turn of the event loop are deleted in one statement. */
+  #complete(id: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#completions.push({ id, done: (err) => (err === undefined ? resolve() : reject(err as Error)) });
+      if (this.#flushScheduled) return;
+      this.#flushScheduled = true;
+      setImmediate(() => {
+        this.#flushScheduled = false;
+        const batch = this.#completions;
+        this.#completions = [];
+        completeJobs(this.#deps.db, this.#id, batch.map((c) => c.id)).then(
+          () => batch.forEach((c) => c.done()),
+          (err: unknown) => batch.forEach((c) => c.done(err ?? new Error('completing jobs failed'))),
+        );
+      });
+    });
+  }
+
+  /** Jobs may have queued webhooks: tell the worker once per burst of finished jobs. */
+  #ranOne(): void {
+    if (this.#afterRunScheduled) return;
+    this.#afterRunScheduled = true;
+    setImmediate(() => {
+      this.#afterRunScheduled = false;
+      this.#deps.afterRun?.();
+    });
   }
 
   async #loop(): Promise<void> {
     while (!this.#stopping) {
-      let ran = 0;
-      try {
-        ran = await this.#runBatch();
-      } catch (err) {
-        this.#deps.log.warn({ err }, 'job claim failed; retrying');
+      this.#woken = false;
+      const free = this.#slots - this.#inFlight.size;
+      if (free > 0) {
+        try {
+          await this.#claim(free);
+        } catch (err) {
+          this.#deps.log.warn({ err }, 'job claim failed; retrying');
+          await this.#pause.sleep(1000);
+          continue;
+        }
       }
-      if (ran === 0) await this.#pause.sleep(this.#pollMs);
+      // Claim again at once when something woke the runner meanwhile; otherwise wait for a wake-up
+      // (a commit here, a NOTIFY from another instance, a slot freed while more may be due) or the poll.
+      if (this.#woken && this.#inFlight.size < this.#slots) continue;
+      await this.#pause.sleep(this.#pollMs);
     }
   }
 }

@@ -66,7 +66,14 @@ export async function claimDueJobs(db: Queryable, worker: string, now: Date, lim
 }
 
 export async function completeJob(tx: Queryable, worker: string, id: string): Promise<void> {
-  await tx.deleteFrom('jobs').where('id', '=', id).where('locked_by', '=', worker).execute();
+  await completeJobs(tx, worker, [id]);
+}
+
+/** Deletes finished jobs this worker still holds, in one statement (the runner batches completions). */
+export async function completeJobs(db: Queryable, worker: string, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  // One statement text whatever the count (an array parameter), so it is prepared once.
+  await sql`DELETE FROM jobs WHERE id = ANY(${[...ids]}::bigint[]) AND locked_by = ${worker}`.execute(db);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/database.js';
+import { runStatement, statement } from '../db/prepared.js';
 
 /** One partner API request as the log keeps it: no body, no error description (docs/listen-and-logs.md). */
 export interface RequestLogEntry {
@@ -21,27 +22,34 @@ export interface LoggedRequest extends RequestLogEntry {
   readonly id: string;
 }
 
-/** One multi-row INSERT for a whole buffer. */
+// The whole buffer as ONE jsonb parameter: a fixed text (prepared once, prepared.ts) and nothing to
+// build per row, where a multi-row VALUES list would be a new 5,500-parameter text each time.
+const INSERT_REQUESTS = statement(
+  'request_log_insert',
+  `INSERT INTO request_log (project_id, at, api_version, method, http_method, path, http_status, error_code, latency_ms, idempotency_key, request_id)
+   SELECT project_id, at, api_version, method, http_method, path, http_status, error_code, latency_ms, idempotency_key, request_id
+   FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (project_id bigint, at timestamptz, api_version text, method text, http_method text, path text,
+     http_status integer, error_code text, latency_ms integer, idempotency_key text, request_id text)) WITH ORDINALITY AS r
+   ORDER BY r.ordinality`,
+);
+
+/** One INSERT for a whole buffer, in the buffer's order (ids only grow: the cursor). */
 export async function insertRequests(db: Queryable, entries: readonly RequestLogEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  await db
-    .insertInto('request_log')
-    .values(
-      entries.map((e) => ({
-        project_id: e.projectId,
-        at: e.at,
-        api_version: e.apiVersion,
-        method: e.method,
-        http_method: e.httpMethod,
-        path: e.path,
-        http_status: e.httpStatus,
-        error_code: e.errorCode,
-        latency_ms: e.latencyMs,
-        idempotency_key: e.idempotencyKey,
-        request_id: e.requestId,
-      })),
-    )
-    .execute();
+  const rows = entries.map((e) => ({
+    project_id: e.projectId,
+    at: e.at.toISOString(),
+    api_version: e.apiVersion,
+    method: e.method,
+    http_method: e.httpMethod,
+    path: e.path,
+    http_status: e.httpStatus,
+    error_code: e.errorCode,
+    latency_ms: e.latencyMs,
+    idempotency_key: e.idempotencyKey,
+    request_id: e.requestId,
+  }));
+  await runStatement(db, INSERT_REQUESTS, [JSON.stringify(rows)]);
 }
 
 /**

@@ -8,7 +8,7 @@ import { nextJobDueAfter } from '../jobs/job.repo.js';
 import { dueWorkHeld, heartbeat, HEARTBEAT_MS, retire } from '../leases/lease.repo.js';
 import type { ServerKey } from '../keys/server-key.js';
 import type { Clock } from '../../kernel/clock.js';
-import { DeliveryWorker } from '../webhooks/delivery-worker.js';
+import { DeliveryWorker, type DeliveryWorkerDeps } from '../webhooks/delivery-worker.js';
 import { nextWebhookDueAfter } from '../webhooks/webhook.repo.js';
 
 /**
@@ -22,6 +22,15 @@ export interface WorkerDeps {
   readonly webhookAllowPrivate: boolean;
   readonly jobHandlers: ReadonlyMap<string, JobHandler>;
   readonly log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  /** Told of every finished webhook attempt (the runtime's /metrics). */
+  readonly observeDelivery?: DeliveryWorkerDeps['observe'];
+  /**
+   * PostgreSQL's LISTEN (DatabaseHandle.listen): the job runner and the delivery worker also wake on
+   * the NOTIFY that a commit queueing a job due at once, or a webhook to deliver, sends while more
+   * than one worker is alive (migration 0020): work another instance queued starts at once, not at
+   * the next poll. In process they wake on nudge() (a commit here) and after each burst of jobs.
+   */
+  readonly listen?: ((channel: string, onNotify: () => void) => Promise<() => Promise<void>>) | undefined;
 }
 
 export interface Worker {
@@ -42,11 +51,16 @@ export interface Worker {
 export function createWorker(deps: WorkerDeps, opts: { maxInFlight?: number; pollMs?: number } = {}): Worker {
   const id = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const deliveries = new DeliveryWorker(
-    { db: deps.db, clock: deps.clock, serverKey: deps.serverKey, allowPrivate: deps.webhookAllowPrivate, log: deps.log },
+    { db: deps.db, clock: deps.clock, serverKey: deps.serverKey, allowPrivate: deps.webhookAllowPrivate, log: deps.log, observe: deps.observeDelivery },
     { workerId: id, ...(opts.maxInFlight ? { maxInFlight: opts.maxInFlight } : {}), ...(opts.pollMs ? { pollMs: opts.pollMs } : {}) },
   );
-  // A job that ran may have queued webhooks: deliver them now rather than at the next poll.
-  const jobs = new JobRunner({ db: deps.db, clock: deps.clock, handlers: deps.jobHandlers, log: deps.log, afterRun: () => deliveries.nudge() }, { workerId: id });
+  // A job that ran may have queued webhooks or a job due at once: look for them now rather than at
+  // the next poll (one claim per burst of finished jobs).
+  const jobs: JobRunner = new JobRunner(
+    { db: deps.db, clock: deps.clock, handlers: deps.jobHandlers, log: deps.log, afterRun: () => (deliveries.nudge(), jobs.nudge()) },
+    { workerId: id },
+  );
+  let unlisten: (() => Promise<void>)[] | undefined;
   // The heartbeat makes this worker's leases count (platform/leases); it starts before the first claim.
   let beating: Promise<void> | undefined;
   let beatTimer: NodeJS.Timeout | undefined;
@@ -65,7 +79,12 @@ export function createWorker(deps: WorkerDeps, opts: { maxInFlight?: number; pol
     id,
     start() {
       started = true;
-      void register().then(() => {
+      void register().then(async () => {
+        if (deps.listen && started && !unlisten) {
+          const stopListening = await Promise.all([deps.listen('payrail_jobs', () => jobs.nudge()), deps.listen('payrail_webhooks', () => deliveries.nudge())]);
+          if (started) unlisten = stopListening;
+          else await Promise.all(stopListening.map((f) => f()));
+        }
         if (!started) return;
         deliveries.start();
         jobs.start();
@@ -74,6 +93,8 @@ export function createWorker(deps: WorkerDeps, opts: { maxInFlight?: number; pol
     async stop() {
       started = false;
       await Promise.all([deliveries.stop(), jobs.stop()]);
+      await Promise.all((unlisten ?? []).map((f) => f()));
+      unlisten = undefined;
       if (!beating) return;
       clearInterval(beatTimer);
       await beating;
