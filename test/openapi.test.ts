@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { startHarness, type Harness } from './helpers/harness.js';
+import { signBody, startHarness, type Harness } from './helpers/harness.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { bankCard, hook, hooksFor, USD } from './helpers/acquiring.js';
 import { WEBHOOK_TYPES } from '../src/edge/wire/webhook.schema.js';
@@ -94,14 +94,18 @@ describe('the document', () => {
       assert.match(op.operationId ?? '', /^[a-z][A-Za-z0-9]+$/, `${route} has no operationId`);
       assert.ok(!ids.has(op.operationId), `${op.operationId} twice`);
       ids.add(op.operationId);
-      // payrail's own extension methods (payrail/*: listen, logs tail) are documented with what their routes declare.
-      const extension = url.includes('/payrail/');
-      for (const code of extension ? ['4XX', '5XX'] : ['200', '4XX', '5XX']) assert.ok(op.responses[code]?.content?.['application/json']?.schema?.$ref, `${route} ${code} has no named schema`);
+      // The one answer that is not JSON: the webhook stream of `payrail listen` (text/event-stream).
+      const ok = url.endsWith('/payrail/events') ? 'text/event-stream' : 'application/json';
+      assert.ok(op.responses['200']?.content?.[ok]?.schema?.$ref, `${route} 200 has no named ${ok} schema`);
+      for (const code of ['4XX', '5XX']) assert.ok(op.responses[code]?.content?.['application/json']?.schema?.$ref, `${route} ${code} has no named schema`);
       assert.equal(op.responses['4XX'].content['application/json'].schema.$ref, '#/components/schemas/ErrorEnvelope');
     }
     assert.equal(doc['paths']['/api/v1/session/create'].post.operationId, 'sessionCreate');
     assert.equal(doc['paths']['/api/v2/session/create'].post.operationId, 'v2SessionCreate');
     assert.equal(doc['paths']['/api/v1/session/init/payment'].post.requestBody.content['application/json'].schema.$ref, '#/components/schemas/SessionInitPaymentRequest');
+    assert.equal(doc['paths']['/api/v1/payrail/requests'].post.responses['200'].content['application/json'].schema.$ref, '#/components/schemas/PayrailRequestsResponse');
+    assert.equal(doc['paths']['/api/v2/payrail/events'].post.responses['200'].content['text/event-stream'].schema.$ref, '#/components/schemas/PayrailEventStream');
+    assert.equal(doc['paths']['/api/v1/payrail/events'].post.operationId, 'payrailEvents');
     // The admin API is documented too, under its bearer scheme; probes and pages are not.
     assert.deepEqual(doc['paths']['/admin/projects'].post.security, [{ adminToken: [] }]);
     assert.equal(doc['paths']['/admin/projects/{name}'].get.operationId, 'adminGetProjectsName');
@@ -235,5 +239,34 @@ describe('real answers validate against the document', () => {
     const created = await expect('v1', 'session/create', { amount_details: USD(100) });
     assert.match((await expect('v1', 'token', { acquiring_widget: { session_id: created['session'].id } }))['public_token'], /^[0-9a-f]{64}$/);
     assert.equal((await expect('v2', 'session/status', { session_id: 'ps_0' }, 404))['error'].code, 'session_not_found');
+  });
+
+  test('payrail/requests and the payrail/events stream', async () => {
+    await h.runtime.requestLog.flush();
+    const page = await expect('v1', 'payrail/requests', { limit: 50 });
+    assert.ok(page['requests'].some((r: Json) => r['error_code'] === 'session_not_found'), 'entries with and without an error code are checked');
+    assert.ok(page['requests'].some((r: Json) => r['error_code'] === null && r['idempotency_key'] === null));
+    await expect('v2', 'payrail/requests', { after: page['cursor'] });
+    assert.equal((await expect('v1', 'payrail/requests', { limit: 0 }, 400))['error'].code, 'invalid_request');
+    const admin = await h.admin('GET', '/projects/demo/requests?limit=5');
+    assert.equal(admin.statusCode, 200, admin.body);
+    assert.deepEqual(check(schemaName(doc['paths']['/admin/projects/{name}/requests'].get, '200'), admin.json()), []);
+
+    // The stream, over a real socket (it stays open): its ready block and webhook blocks against their schemas.
+    const base = await h.runtime.app.listen({ port: 0, host: '127.0.0.1' });
+    const raw = JSON.stringify({ after: '0' });
+    const stop = new AbortController();
+    const res = await fetch(`${base}/api/v1/payrail/events`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-partner-project': 'demo', 'x-partner-sign': signBody(raw, h.demoKey) }, body: raw, signal: stop.signal });
+    assert.equal(res.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+    const reader = res.body!.getReader();
+    let text = '';
+    while ((text.match(/^event: webhook$/gm) ?? []).length < 2) text += new TextDecoder().decode((await reader.read()).value);
+    stop.abort();
+    const blocks = text.split('\n\n').filter((b) => /^event: /m.test(b));
+    const data = (b: string) => JSON.parse(b.split('\n').find((l) => l.startsWith('data: '))!.slice(6));
+    assert.deepEqual(check('PayrailStreamReady', data(blocks[0]!)), []);
+    const webhooks = blocks.filter((b) => /^event: webhook$/m.test(b)).map(data);
+    for (const w of webhooks) assert.deepEqual(check('PayrailWebhookEvent', w), [], JSON.stringify(w));
+    assert.deepEqual(check('PayrailWebhookEvent', { ...webhooks[0], surprise: 1 }).length > 0, true, 'the check bites');
   });
 });

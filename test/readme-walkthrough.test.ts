@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
 import { launchChromium, noBrowser } from './helpers/browser.js';
 import { freshDatabase, type TestDatabase } from './helpers/test-db.js';
 import { ensureBuilt, ROOT } from './helpers/worker-process.js';
@@ -14,7 +16,10 @@ import { ensureBuilt, ROOT } from './helpers/worker-process.js';
  * command the README no longer has fails the test), run by bash in a fresh directory where the
  * server was started with no PAYRAIL_DATA_DIR (so `.payrail/…` paths and the CLI's data-dir search
  * are the user's). Only the ports change (8131 → a free one, 3000 → the receiver's), `npx payrail`
- * runs this checkout's bin, and the ids a user would copy (ps_…, key_…) are filled in.
+ * runs this checkout's bin, and the ids a user would copy (ps_…, key_…, tokens) are filled in.
+ * What the README has the user do by hand is done in Chromium: the 3-D Secure page, shop.html (the
+ * README's block, served from a local origin as it says) with the tokenization widget, and the
+ * hosted payment page. Each step asserts the verified webhooks the README's receiver prints.
  */
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 const BIN = path.join(ROOT, 'bin', 'payrail.js');
@@ -60,6 +65,28 @@ function blockAfter(marker: string, lang: string): string {
   return README.slice(open + lang.length + 4, README.indexOf('\n```', open));
 }
 
+/**
+ * The commands of README's fenced `sh` blocks between `marker` and the next step (`**N. `), one list
+ * per block: a command starts at a line beginning `npx ` and goes on over the lines that do not;
+ * comment lines and trailing comments are left out.
+ */
+function commandsOf(marker: string): string[][] {
+  const at = README.indexOf(marker);
+  assert.ok(at >= 0, `README.md lost "${marker}"`);
+  const next = README.slice(at + marker.length).search(/\n\*\*\d+\. |\n## /);
+  const step = README.slice(at, next < 0 ? undefined : at + marker.length + next);
+  return [...step.matchAll(/```sh\n([\s\S]*?)\n```/g)].map((m) => {
+    const cmds: string[] = [];
+    for (const l of m[1]!.split('\n')) {
+      if (/^\s*#/.test(l)) continue;
+      const text = l.replace(/\s{2,}#.*$/, '');
+      if (l.startsWith('npx ') || cmds.length === 0) cmds.push(text);
+      else cmds[cmds.length - 1] += `\n${text}`;
+    }
+    return cmds;
+  });
+}
+
 function sh(cmd: string, fill: Record<string, string> = {}): { code: number | null; stdout: string; stderr: string } {
   let text = localize(cmd);
   for (const [k, v] of Object.entries(fill)) text = text.replaceAll(k, v);
@@ -73,7 +100,7 @@ function ok(cmd: string, fill: Record<string, string> = {}): Record<string, unkn
   return JSON.parse(r.stdout) as Record<string, unknown>;
 }
 
-async function until<T>(what: string, probe: () => T | undefined, ms = 20_000): Promise<T> {
+async function until<T>(what: string, probe: () => T | undefined, ms = 30_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = probe();
@@ -104,7 +131,11 @@ before(async () => {
   children.push(server);
   server.stdout!.on('data', (d: Buffer) => (serverOut += d.toString()));
   server.stderr!.on('data', (d: Buffer) => (serverOut += d.toString()));
-  await until('the banner', () => (serverOut.includes('payrail is listening on') ? true : undefined), 60_000);
+  // Generous: on a loaded machine a first start (keys, migrations) takes a while; an exit fails at once.
+  await until('the banner', () => {
+    if (server.exitCode !== null) throw new Error(`payrail serve exited with ${server.exitCode}:\n${serverOut}`);
+    return serverOut.includes('payrail is listening on') ? true : undefined;
+  }, 120_000);
 });
 
 after(async () => {
@@ -229,5 +260,110 @@ describe('README walkthrough', () => {
     const balance = ok(line('npx payrail call wallet/balance'));
     assert.equal(balance['status'], 'ok');
     assert.ok(JSON.stringify(balance).match(/"amount":[1-9]/), `the balance as of now is not all zeros: ${JSON.stringify(balance)}`);
+  });
+
+  test('8. the tokenization widget on a page of yours, a payout to its number_hash; the payment page saves a card, charged again', { skip: noBrowser }, async () => {
+    const marker = '**8. Cards without touching card numbers';
+    const [[tokenCmd], [payoutCmd, payoutConfirm], [createCmd, widgetCmd, pageConfirm, statusCmd, recurrentCmd, recurrentConfirm]] = commandsOf(marker) as [[string], [string, string], string[]];
+    const publicToken = String(ok(tokenCmd!)['public_token']);
+    assert.match(publicToken, /^[0-9a-f]{64}$/);
+    // shop.html as the README gives it, with the public token filled in, served from its own origin.
+    const shopHtml = localize(blockAfter(marker, 'html')).replaceAll('PUBLIC_TOKEN', publicToken);
+    fs.writeFileSync(path.join(work, 'shop.html'), shopHtml);
+    const shop = http.createServer((req, res) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(fs.readFileSync(path.join(work, 'shop.html'))));
+    await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
+    let browser: Browser | undefined;
+    let numberHash: string;
+    try {
+      browser = await launchChromium();
+      const page = await browser.newPage();
+      const warnings: string[] = [];
+      page.on('console', (m) => void (m.type() === 'warning' && warnings.push(m.text())));
+      await page.goto(`http://127.0.0.1:${(shop.address() as net.AddressInfo).port}/shop.html`);
+      const frame = page.frameLocator('#card iframe');
+      await frame.locator('#card-number').pressSequentially('4242424242424242');
+      await frame.locator('#card-expiry').pressSequentially('1230');
+      await frame.locator('#card-csc').pressSequentially('123');
+      await frame.locator('#card-csc').press('Enter');
+      await page.waitForFunction("document.body.innerText.includes('number_hash: ')", undefined, { timeout: 10_000 }).catch(() => {
+        throw new Error(`shop.html printed no number_hash; console warnings: ${warnings.join('; ')}`);
+      });
+      const printed = /number_hash: (\S+) \((.*?)\)/.exec(await page.locator('body').innerText());
+      assert.ok(printed, 'the page prints the number_hash and the masked card');
+      assert.equal(printed[2], '424242******4242');
+      numberHash = printed[1]!;
+      assert.match(numberHash, /^[0-9a-f]{64}$/);
+    } finally {
+      await browser?.close();
+      shop.closeAllConnections();
+      shop.close();
+    }
+
+    const payout = ok(payoutCmd!, { '<number_hash>': numberHash });
+    const pid = (payout['session'] as { id: string }).id;
+    await hook(pid, 'ready_to_confirm');
+    ok(payoutConfirm!, { 'ps_…': pid });
+    assert.equal((await hook(pid, 'payment_finished')).session.payments![0]!.status, 'succeeded');
+
+    // The hosted payment page: 3-D Secure in its frame, the card saved, then charged without the payer.
+    const created = ok(createCmd!);
+    const sid = (created['session'] as { id: string }).id;
+    const pageToken = String(ok(widgetCmd!, { 'ps_…': sid })['public_token']);
+    const open = /^# open (http:\/\/127\.0\.0\.1:8131\/\S+)<public_token>, pay with 4000 0000 0000 3220, tick "save card"/m.exec(README);
+    assert.ok(open, 'README says where the payment page is and which card to pay with');
+    browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${localize(open[1]!)}${pageToken}`);
+      await page.locator('#card-number').pressSequentially('4000000000003220');
+      await page.locator('#card-expiry').pressSequentially('1230');
+      await page.locator('#card-csc').pressSequentially('123');
+      await page.locator('[data-testid=save-card]').check();
+      await page.locator('[data-testid=pay]').click();
+      await hook(sid, 'ready_to_confirm');
+      // The payment waits for the partner like any other: the README's confirm, before 3-D Secure.
+      assert.match(pageConfirm!, /^npx payrail call session\/confirm /);
+      ok(pageConfirm!, { 'ps_…': sid });
+      await hook(sid, 'action_required');
+      await page.frameLocator('#challenge-frame').getByRole('button', { name: 'Confirm' }).click({ timeout: 15_000 });
+      await page.waitForURL(`http://127.0.0.1:${rxPort}/ok`, { timeout: 15_000 });
+      assert.equal(await page.locator('h1').textContent(), 'Back at the shop', 'success_return_url is the receiver\'s page');
+    } finally {
+      await browser.close();
+    }
+    assert.equal((await hook(sid, 'payment_finished')).session.acquiring_payments![0]!.status, 'succeeded');
+    const status = ok(statusCmd!, { 'ps_…': sid }) as { session: { acquiring_payments: { recurrent?: { token?: string } }[] } };
+    const recurrent = status.session.acquiring_payments[0]?.recurrent?.token;
+    assert.ok(recurrent, `session/status shows acquiring_payments[0].recurrent.token: ${JSON.stringify(status)}`);
+    const charge = ok(recurrentCmd!, { '<recurrent token>': recurrent });
+    const rid = (charge['session'] as { id: string }).id;
+    assert.notEqual(rid, sid);
+    await hook(rid, 'ready_to_confirm');
+    ok(recurrentConfirm!, { 'ps_…': rid });
+    const finished = await hook(rid, 'payment_finished');
+    assert.equal(finished.session.acquiring_payments![0]!.status, 'succeeded');
+    assert.doesNotMatch(receiverOut, /BAD SIGNATURE/);
+  });
+
+  test('9. one session with a payment and two payouts, one confirm for all three', async () => {
+    const marker = '**9. Several operations in one session.**';
+    const [[multi, confirm]] = commandsOf(marker) as [[string, string]];
+    const answer = ok(multi!) as { session: { id: string; payments?: unknown[]; acquiring_payments?: unknown[] } };
+    const sid = answer.session.id;
+    await hook(sid, 'ready_to_confirm', 3);
+    ok(confirm!, { 'ps_…': sid });
+    const finished = await Promise.all([1, 2, 3].map((n) => hook(sid, 'payment_finished', n)));
+    // A session made through /api/v2 has its webhooks in the v2 shape: payment_list and payout_list.
+    const last = finished.at(-1)!.session as unknown as { status: string; payment_list?: { status: string }[]; payout_list?: { status: string }[] };
+    assert.deepEqual(last.payment_list?.map((p) => p.status), ['succeeded'], JSON.stringify(last));
+    assert.deepEqual(last.payout_list?.map((p) => p.status), ['succeeded', 'succeeded'], JSON.stringify(last));
+    assert.equal(last.status, 'accepted');
+
+    // The refusal the README quotes: the second payout without its recipient's name, nothing created.
+    const refusal = /`(payout_list\[1\]: [^`]+)`/.exec(README)?.[1];
+    assert.ok(refusal, 'README quotes the refusal of a bad item');
+    const bad = sh(multi!.replace('"participant_details":{"recipient":{"full_name":"Bo Kim"}},', ''));
+    assert.equal(bad.code, 1, bad.stdout);
+    assert.equal((JSON.parse(bad.stdout) as { error: { description: string } }).error.description, refusal.replace(/\s+/g, ' '));
   });
 });

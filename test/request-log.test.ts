@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { logsTail } from '../src/cli/logs.js';
 import { parseRetention } from '../src/platform/request-log/retention.js';
+import { ConfigError, loadConfig } from '../src/platform/config/config.js';
 import { signBody, startHarness, type Harness } from './helpers/harness.js';
 import { bankCard, USD } from './helpers/acquiring.js';
 
@@ -115,6 +116,57 @@ describe('payrail logs tail', () => {
     assert.match(out.text, new RegExp(`POST /api/v1/session/init/payment  400 invalid_request  \\d+ ms  ${bad.requestId}`));
   });
 
+  test('a card number in a malformed body, a query string, a header, the path or the idempotency key is never kept', async () => {
+    const pan = '5555555555554444';
+    const spaced = '5555 5555 5555 4444';
+    const marker = 'BODY-MARKER-cvc-9731';
+    const sign = (raw: string) => signBody(raw, h.demoKey);
+    const send = async (path: string, raw: string, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-partner-project': 'demo', 'x-partner-sign': sign(raw), ...headers }, body: raw });
+      await res.arrayBuffer();
+      return { status: res.status, requestId: res.headers.get('x-request-id') ?? '' };
+    };
+    const sent = [
+      // Not JSON at all, with the number and a CVV in it.
+      await send('/api/v1/session/init/payment', `{"payment_details":{"card":{"number":"${pan}","cvc":"9731"}},"note":"${marker}"`),
+      await send(`/api/v1/session/status?pan=${pan}&cvc=9731&spaced=${encodeURIComponent(spaced)}`, JSON.stringify({ session_id: 'ps_x', note: marker })),
+      await send('/api/v1/session/status', JSON.stringify({ session_id: 'ps_x' }), { 'x-card': pan, 'x-partner-idempotency-key': `k-${pan.replace(/(\d{4})/g, '$1.')}` }),
+      await send(`/api/v1/session/${encodeURIComponent(spaced)}`, '{}'),
+      await send(`/api/v2/${pan}/status`, '{}', { 'x-partner-idempotency-key': spaced }),
+    ];
+    assert.deepEqual(sent.map((r) => r.status), [400, 404, 404, 404, 404]);
+    await h.runtime.requestLog.flush();
+    const rows = await h.runtime.database.db.selectFrom('request_log').selectAll().where('request_id', 'in', sent.map((r) => r.requestId)).execute();
+    assert.equal(rows.length, sent.length, 'each request is in the log');
+    const text = JSON.stringify(rows);
+    assert.doesNotMatch(text, /5555\D{0,6}5555\D{0,6}5555\D{0,6}4444/, text);
+    assert.doesNotMatch(text, /555555/, 'not even the first six digits');
+    assert.ok(!text.includes(marker) && !text.includes('9731') && !text.includes('pan='), 'nothing of the body or the query string');
+    assert.deepEqual(rows.find((r) => r.request_id === sent[2]!.requestId)!.idempotency_key, 'k-[redacted].');
+    assert.deepEqual(rows.find((r) => r.request_id === sent[0]!.requestId)!.error_code, 'invalid_request');
+  });
+
+  test('a request log the database refuses fails no request, crashes nothing, and catches up when it is back', async () => {
+    const db = h.runtime.database.db;
+    await h.runtime.requestLog.flush();
+    await sql`ALTER TABLE request_log RENAME TO request_log_away`.execute(db);
+    let restored = false;
+    try {
+      const during = await post('session/status', { session_id: 'ps_during' });
+      assert.equal(during.status, 404, 'the answer is the method\'s own, not a 500');
+      await h.runtime.requestLog.flush(); // the INSERT fails; flush neither throws nor drops the entry
+      assert.ok(h.logs.some((l) => l.includes('request log write failed')), 'the failure is logged');
+      const again = await post('session/create', {});
+      assert.equal(again.status, 200);
+      await sql`ALTER TABLE request_log_away RENAME TO request_log`.execute(db);
+      restored = true;
+      // The writer retries on its own a second later.
+      await waitFor(async () => (await db.selectFrom('request_log').select('id').where('request_id', 'in', [during.requestId, again.requestId]).execute()).length === 2, 5000, 'the buffered entries');
+    } finally {
+      if (!restored) await sql`ALTER TABLE request_log_away RENAME TO request_log`.execute(db);
+    }
+  });
+
   test('the partner method and the admin endpoint page by cursor and refuse bad input with the envelope', async () => {
     await h.runtime.requestLog.flush();
     const page = await post('payrail/requests', { limit: 2 });
@@ -154,6 +206,10 @@ describe('retention', () => {
   });
 
   test('PAYRAIL_REQUEST_LOG_RETENTION: defaults, units, off, and a bad value', () => {
+    assert.equal(loadConfig({}).requestLogRetentionMs, 24 * 3600_000, 'sandbox default');
+    assert.equal(loadConfig({ PAYRAIL_REQUEST_LOG_RETENTION: '2h' }).requestLogRetentionMs, 7_200_000);
+    assert.equal(loadConfig({ PAYRAIL_REQUEST_LOG_RETENTION: 'off' }).requestLogRetentionMs, 0);
+    assert.throws(() => loadConfig({ PAYRAIL_REQUEST_LOG_RETENTION: 'a day' }), (err: Error) => err instanceof ConfigError && /PAYRAIL_REQUEST_LOG_RETENTION/.test(err.message));
     assert.equal(parseRetention(undefined, 'sandbox'), 24 * 3600_000);
     assert.equal(parseRetention('', 'live'), 7 * 86_400_000);
     assert.equal(parseRetention('90', 'sandbox'), 90_000);

@@ -97,6 +97,13 @@ export class Payrail<V extends ApiVersion = 'v1'> {
     /** token: one public token for widgets (tokenize, acquiring, FPS, self-employed). */
     create: (body: Req.PublicTokenRequest, opts?: RequestOptions) => this.#call<Res.PublicTokenResponse>('token', body, opts, { v1Only: true }),
     info: (body: Req.TokenInfoRequest, opts?: RequestOptions) => this.#call<Res.TokenInfoResponse>('token/info', body, opts, { read: true, v1Only: true }),
+    /**
+     * POST /cds/v1/tokenize/card, the call a payer's browser makes with a tokenize_widget public
+     * token (X-PUBLIC-TOKEN, not signed); here for server-side flows and tests. Its answer is
+     * `{data: {token, info}}`: pay with `encrypted_card: { number_hash: data.token }`.
+     */
+    tokenizeCard: (publicToken: string, body: Req.TokenizeCardRequest, opts?: RequestOptions) =>
+      request<Res.TokenizeCardResponse>(this.#transport, { path: 'tokenize/card', version: 'v1', mutating: false, publicToken }, body, opts),
   };
 
   readonly recurrent = {

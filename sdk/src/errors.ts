@@ -1,3 +1,8 @@
+import type { ApiErrorCode } from './codes.js';
+
+/** What PayrailError.code can be: the server's closed list, or the SDK's own for an answer that is not the API's. */
+export type PayrailErrorCode = ApiErrorCode | 'unexpected_response';
+
 /**
  * The SDK's errors. The server's refusals (its error envelope, any HTTP status) are PayrailError with
  * the server's `code` and `description`; a request that never got an answer (connection refused or
@@ -7,9 +12,14 @@
 export class PayrailError extends Error {
   override readonly name: string = 'PayrailError';
   constructor(
-    /** The server's error code (docs/errors.md), e.g. invalid_request, session_not_found. */
-    readonly code: string,
+    /**
+     * The server's error code (docs/errors.md), e.g. invalid_request, session_not_found; or
+     * `unexpected_response` when the answer was not the API's (a proxy's error page, not JSON).
+     */
+    readonly code: PayrailErrorCode,
+    /** The server's sentence naming the field or the state at fault. */
     readonly description: string,
+    /** The answer's HTTP status: 4xx or 5xx, or another one whose body was an error or not the API's (a redirect). */
     readonly httpStatus: number,
     readonly details: { readonly requestId?: string; readonly idempotencyKey?: string; readonly method?: string } = {},
   ) {

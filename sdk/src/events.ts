@@ -1,14 +1,16 @@
 import { PayrailError } from './errors.js';
 import { signedHeaders, type Transport } from './request.js';
+import type { ApiErrorCode } from './codes.js';
 import type { ApiVersion } from './types/common.js';
-import type { EventStreamRequest, } from './types/requests.js';
+import type { EventStreamRequest } from './types/requests.js';
 import type { StreamedWebhook } from './types/responses.js';
 
 /**
  * payrail/events (a payrail extension, what `payrail listen` reads): the project's webhooks as a
  * text/event-stream, each with its exact body and the server's signature, whether or not a
- * webhook URL is registered. One connection, not retried: resume with `after` set to the last
- * `seq` seen. Ends when `signal` aborts or the server closes the stream.
+ * webhook URL is registered. One connection, not retried: to resume, call again with `after` set
+ * to the last event's `resume_after` and skip the `seq`s already handled. Ends when `signal`
+ * aborts or the server closes the stream.
  */
 export async function* streamEvents(t: Transport, version: ApiVersion, body: EventStreamRequest, signal?: AbortSignal): AsyncGenerator<StreamedWebhook> {
   const raw = Buffer.from(JSON.stringify(body), 'utf8');
@@ -16,6 +18,7 @@ export async function* streamEvents(t: Transport, version: ApiVersion, body: Eve
     method: 'POST',
     headers: { ...signedHeaders(t, raw, undefined), accept: 'text/event-stream' },
     body: raw,
+    redirect: 'manual',
     ...(signal ? { signal } : {}),
   });
   if (!res.ok || !res.body) {
@@ -26,7 +29,7 @@ export async function* streamEvents(t: Transport, version: ApiVersion, body: Eve
     } catch {
       err = undefined;
     }
-    throw new PayrailError(err?.code ?? 'unexpected_response', err?.description ?? `HTTP ${res.status}: ${text.slice(0, 200)}`, res.status, { method: 'payrail/events' });
+    throw new PayrailError((err?.code as ApiErrorCode | undefined) ?? 'unexpected_response', err?.description ?? `HTTP ${res.status}: ${text.slice(0, 200)}`, res.status, { method: 'payrail/events' });
   }
   const decoder = new TextDecoder();
   let buffer = '';

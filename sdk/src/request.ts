@@ -1,6 +1,7 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { PayrailConnectionError, PayrailError } from './errors.js';
 import { signBytes } from './signing.js';
+import type { ApiErrorCode } from './codes.js';
 import type { ApiVersion } from './types/common.js';
 
 /**
@@ -11,7 +12,8 @@ import type { ApiVersion } from './types/common.js';
  * A mutating call always carries an X-PARTNER-IDEMPOTENCY-KEY (a random UUID unless the caller
  * gives one), and every retry of that call sends the same key and the same bytes: if the first
  * attempt did reach the server and only the answer was lost, the server replays its stored answer
- * instead of acting twice. A 4xx is a decision and is never retried.
+ * instead of acting twice. A 4xx is a decision and is never retried, with one exception: on a
+ * retry, a 409 saying the key's first request is still being processed (our own lost attempt).
  */
 export interface Transport {
   readonly url: string;
@@ -40,6 +42,11 @@ export interface MethodSpec {
   readonly version: ApiVersion;
   /** Mutating calls get an idempotency key; reads do not. */
   readonly mutating: boolean;
+  /**
+   * The payer-side endpoint (/cds/v1/tokenize/card): authenticated by a public token
+   * (X-PUBLIC-TOKEN) instead of the partner's signature.
+   */
+  readonly publicToken?: string;
 }
 
 export const IDEMPOTENCY_HEADER = 'x-partner-idempotency-key';
@@ -95,11 +102,21 @@ function errorOf(spec: MethodSpec, a: Answer, key: string | undefined): PayrailE
   const details = { method: spec.path, ...(a.requestId ? { requestId: a.requestId } : {}), ...(key ? { idempotencyKey: key } : {}) };
   try {
     const body = JSON.parse(a.text) as { error?: { code?: unknown; description?: unknown } };
-    if (typeof body.error?.code === 'string') return new PayrailError(body.error.code, String(body.error.description ?? ''), a.status, details);
+    // A code newer than this SDK's list is passed on as the server sent it.
+    if (typeof body.error?.code === 'string') return new PayrailError(body.error.code as ApiErrorCode, String(body.error.description ?? ''), a.status, details);
   } catch {
     // not the envelope: a proxy's page, a truncated body
   }
   return new PayrailError('unexpected_response', `HTTP ${a.status} without the API's error envelope: ${a.text.slice(0, 200)}`, a.status, details);
+}
+
+function isInFlight(text: string): boolean {
+  try {
+    const e = (JSON.parse(text) as { error?: { code?: unknown; description?: unknown } }).error;
+    return e?.code === 'idempotency_key_already_exists' && typeof e.description === 'string' && e.description.includes('still being processed');
+  } catch {
+    return false;
+  }
 }
 
 /** One signed call; resolves to the parsed `status: "ok"` body. */
@@ -107,23 +124,28 @@ export async function request<T>(t: Transport, spec: MethodSpec, body: unknown, 
   const raw = Buffer.from(JSON.stringify(body ?? {}), 'utf8');
   const key = opts.idempotencyKey ?? (spec.mutating ? randomUUID() : undefined);
   const maxRetries = opts.maxRetries ?? t.maxRetries;
-  const url = `${t.url.replace(/\/+$/, '')}/api/${spec.version}/${spec.path}`;
+  const root = t.url.replace(/\/+$/, '');
+  const url = spec.publicToken === undefined ? `${root}/api/${spec.version}/${spec.path}` : `${root}/cds/v1/${spec.path}`;
   let lastNetworkError: unknown;
   for (let attempt = 0; ; attempt++) {
     const timeout = AbortSignal.timeout(opts.timeoutMs ?? t.timeoutMs);
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
     let answer: Answer | undefined;
     try {
-      const res = await fetch(url, { method: 'POST', headers: signedHeaders(t, raw, key), body: raw, signal });
+      const headers = spec.publicToken === undefined ? signedHeaders(t, raw, key) : { 'content-type': 'application/json', 'user-agent': t.userAgent, 'x-public-token': spec.publicToken };
+      // A redirect is not followed: it would carry the signed body elsewhere (and turn a POST into a GET).
+      const res = await fetch(url, { method: 'POST', headers, body: raw, signal, redirect: 'manual' });
       const retryAfter = res.headers.get('retry-after');
       answer = { status: res.status, text: await res.text(), requestId: res.headers.get('x-request-id') ?? undefined, retryAfter: retryAfter === null ? undefined : Number(retryAfter) };
     } catch (err) {
       if (opts.signal?.aborted) throw opts.signal.reason;
       lastNetworkError = err;
     }
-    // A retry answered "key in use" means our own earlier attempt (same key, same bytes) is still
-    // running on the server: wait for it, its answer will then be replayed.
-    const inFlight = attempt > 0 && answer?.status === 409 && answer.text.includes('"idempotency_key_already_exists"');
+    // The one 4xx that is retried: on a retry, "a request with this key is still being processed"
+    // is our own earlier attempt (same key, same bytes) that reached the server and lost its
+    // answer; waiting for it gets its answer replayed. Any other 409 (the key used for another
+    // body) is final like every 4xx.
+    const inFlight = attempt > 0 && answer?.status === 409 && isInFlight(answer.text);
     const retryable = answer === undefined || answer.status >= 500 || inFlight;
     if (retryable && attempt < maxRetries) {
       await sleep(backoffMs(t, attempt, answer?.retryAfter), opts.signal);

@@ -6,7 +6,9 @@ import { request } from 'undici';
  * `payrail listen`: follows the server's webhook stream (POST /api/v1/payrail/events, a signed
  * partner call, so it works against a remote payrail with the project's private key) and forwards
  * each webhook to `forwardTo` with the exact body and X-PARTNER-SIGN a real delivery carries. Prints
- * one line per event; reconnects from the last cursor when the stream drops. Resolves with the exit
+ * one line per event. When the stream drops it reconnects (backoff 0.5 s doubling to 5 s) after the
+ * last `resume_after` the server gave and skips the seqs it already handled, so a webhook written
+ * while it was disconnected still arrives, once (docs/listen-and-logs.md). Resolves with the exit
  * code when `signal` aborts (0) or the server refuses the stream (1). Imports nothing of the server.
  */
 export interface ListenOptions {
@@ -29,6 +31,8 @@ export interface StreamEvent {
   session_id: string;
   created_at: string;
   delivery_state: string;
+  /** Where a reconnect resumes: every seq at or below it has been sent. */
+  resume_after: string;
   signature: string;
   body: string;
 }
@@ -110,21 +114,19 @@ async function forward(to: string, e: StreamEvent, signal?: AbortSignal): Promis
 }
 
 /** Reads `event:`/`data:` blocks off an SSE body; comments (heartbeats) are skipped. */
-async function* events(body: AsyncIterable<Buffer | string>): AsyncGenerator<StreamEvent | 'ready'> {
+type Block = { event: 'ready'; data: { after: string } } | { event: 'webhook'; data: StreamEvent };
+
+async function* events(body: AsyncIterable<Buffer | string>): AsyncGenerator<Block> {
   let buf = '';
-  let ready = false;
   for await (const chunk of body) {
     buf += chunk.toString();
     let end: number;
     while ((end = buf.indexOf('\n\n')) >= 0) {
       const block = buf.slice(0, end);
       buf = buf.slice(end + 2);
-      if (!ready) {
-        ready = true;
-        yield 'ready';
-      }
+      const event = /^event: (\w+)$/m.exec(block)?.[1];
       const data = block.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
-      if (/^event: webhook$/m.test(block) && data) yield JSON.parse(data) as StreamEvent;
+      if ((event === 'ready' || event === 'webhook') && data) yield { event, data: JSON.parse(data) } as Block;
     }
   }
 }
@@ -143,7 +145,9 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 export async function listen(opts: ListenOptions): Promise<number> {
   const out = opts.out ?? process.stdout;
   const key = loadKey(opts.key);
+  // `cursor`: where a (re)connect starts; `handled`: the seqs above it already forwarded, skipped if sent again.
   let cursor = opts.after;
+  const handled = new Set<string>();
   let delay = 500;
   let announced = false;
   while (!opts.signal?.aborted) {
@@ -157,15 +161,22 @@ export async function listen(opts: ListenOptions): Promise<number> {
         }
         throw new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
       }
-      for await (const e of events(res.body)) {
-        if (e === 'ready') {
+      for await (const block of events(res.body)) {
+        if (block.event === 'ready') {
           delay = 500;
+          cursor ??= block.data.after;
           if (!announced) out.write(`Ready: webhooks of project ${opts.project} at ${opts.url}${opts.forwardTo ? ` → ${opts.forwardTo}` : ''} (Ctrl-C to stop)\n`);
-          else out.write(`reconnected after ${cursor ?? 'now'}\n`);
+          else out.write(`reconnected: resuming after ${cursor}\n`);
           announced = true;
           continue;
         }
-        cursor = e.seq;
+        const e = block.data;
+        if (handled.has(e.seq)) continue;
+        handled.add(e.seq);
+        if (BigInt(e.resume_after) > BigInt(cursor ?? '0')) {
+          cursor = e.resume_after;
+          for (const seq of handled) if (BigInt(seq) <= BigInt(cursor)) handled.delete(seq);
+        }
         const result = opts.forwardTo ? `  ${await forward(opts.forwardTo, e, opts.signal)}` : '';
         out.write(`${e.created_at}  ${e.type}  ${e.session_id}  [${operationStatuses(e.body)}]  ${e.id}${result}\n`);
         if (opts.printJson) out.write(`${JSON.stringify(JSON.parse(e.body), null, 2)}\n`);

@@ -47,6 +47,12 @@ export function send(base: URL, agent: http.Agent, req: WireRequest, timeoutMs: 
       return;
     }
     r.on('response', (res) => {
+      // A stream (POST /api/v1/payrail/events) stays open by design: its status and headers are the answer.
+      if (String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+        finish({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.alloc(0) });
+        res.destroy();
+        return;
+      }
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => finish({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));

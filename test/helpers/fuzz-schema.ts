@@ -47,8 +47,6 @@ export function operationsOf(doc: Doc): Operation[] {
   for (const [template, item] of Object.entries(doc.paths ?? {})) {
     for (const [m, raw] of Object.entries(item)) {
       if (!HTTP_METHODS.includes(m)) continue;
-      // The listen stream answers a valid request with a stream that stays open (payrail listen): not a request/answer to fuzz.
-      if (template.endsWith('/payrail/events')) continue;
       const o = raw as { parameters?: { in: string; name: string; required?: boolean; schema?: Schema }[]; requestBody?: { content?: Record<string, { schema?: Schema }> } };
       const params = o.parameters ?? [];
       // The signature is the document's partnerSignature security scheme (src/edge/openapi/document.ts).

@@ -1,7 +1,11 @@
+import type { ApiErrorCode, OperationErrorCode } from '../codes.js';
+
 /**
  * Objects shared by requests and responses (spec §6.5, §6.6, §6.9, §6.10). Written by hand after the
  * server's request schemas (src/edge/wire/objects.schema.ts) and its wire mappers; test/sdk.test.ts
- * checks real responses against them, so a field the server sends and this file lacks fails a test.
+ * reads these types with the TypeScript compiler and holds real answers and webhooks to them: a
+ * field the server sends that is not declared, a required one it leaves out, or a value of another
+ * type fails the test.
  */
 
 export type ApiVersion = 'v1' | 'v2';
@@ -118,14 +122,21 @@ export interface RevenueSplitItem {
   remains?: boolean | null;
 }
 
-/** The `error` of a failed operation or session, and of the error envelope. */
-export interface ErrorObject {
-  code: string;
+/** Why an operation (payment, payout, refund) or a session failed: `error` on the operation or session. */
+export interface OperationError {
+  code: OperationErrorCode;
+  description: string;
+}
+
+/** Why a call was refused: the `error` of the error envelope. */
+export interface ApiErrorBody {
+  code: ApiErrorCode;
+  /** One sentence naming the field or the state at fault. */
   description: string;
 }
 
 /** Every refusal of the API: `{"status":"error","error":{"code","description"}}` (docs/errors.md). */
 export interface ErrorEnvelope {
   status: 'error';
-  error: ErrorObject;
+  error: ApiErrorBody;
 }

@@ -101,6 +101,11 @@ export interface PublicTokenRequest {
   self_employed_widget?: { tax_reference: string };
 }
 
+/** /cds/v1/tokenize/card: the card a payer typed (the number never reaches the partner's server in a widget flow). */
+export interface TokenizeCardRequest {
+  card: { number: string; expiration_month: string; expiration_year: string; security_code?: string };
+}
+
 export type TokenInfoRequest =
   | { type: 'card'; card: { type?: string; encrypted_card: { number_hash: string } } }
   | { type: 'public_token'; public_token: { token: string } }
@@ -128,6 +133,6 @@ export interface RequestLogRequest {
 }
 
 export interface EventStreamRequest {
-  /** A `seq` from an earlier event; without it, only webhooks written from now on. */
+  /** The `resume_after` of the last event handled; without it, only webhooks written from now on. */
   after?: string;
 }

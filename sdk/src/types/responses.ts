@@ -1,5 +1,5 @@
-import type { AmountDetails, ApiVersion, Customer, ErrorObject, Metadata, ParticipantDetails, PaymentOptions, SubscriptionPeriod } from './common.js';
-import type { BankAccount, FiscalizationDetails, PayoutWallet } from './sources.js';
+import type { AmountDetails, ApiVersion, Customer, OperationError, Metadata, ParticipantDetails, PaymentOptions, SubscriptionPeriod } from './common.js';
+import type { BankAccount, PayoutWallet, ProfessionalIncomeTaxpayer } from './sources.js';
 
 /**
  * What the server answers and sends in webhooks (§6.1–6.4, §9), after its wire mappers
@@ -47,7 +47,8 @@ export type MaskedPaymentMethod =
 
 /** What the payer must do (3-D Secure, a provider's page: redirect; an FPS QR code: inform). */
 export type CustomerInteraction =
-  | { type: 'redirect'; redirect: { url: string; base_url: string; method: 'GET' | 'POST'; qs: Record<string, string>; params: Record<string, string> } }
+  /** payrail's redirects are GETs (its 3-D Secure page, a provider's page), with empty qs and params. */
+  | { type: 'redirect'; redirect: { url: string; base_url: string; method: 'GET'; qs: Record<string, string>; params: Record<string, string> } }
   | { type: 'inform'; inform: { type: 'qr'; qr: { content: string; img: string } } };
 
 export interface TransactionInfo {
@@ -66,8 +67,11 @@ export interface RecurrentToken {
 
 export interface RevenueSplitShare {
   contractor_alias: string;
-  percent?: string | number;
-  remains?: boolean;
+  /** The share as asked, as a decimal string ("12.5"). */
+  percent?: string;
+  /** Present (true) on the share that took what the others left. */
+  remains?: true;
+  /** What the share resolved to. */
   amount: AmountDetails;
 }
 
@@ -81,7 +85,7 @@ export interface Refund {
   amounts: Amounts;
   revenue_split_info?: RevenueSplitShare[];
   metadata?: Metadata;
-  error?: ErrorObject;
+  error?: OperationError;
 }
 
 /** A card (or other payer-side) payment: v1 `acquiring_payments[]`, v2 `payment_list[]`. */
@@ -103,7 +107,12 @@ export interface Payment {
   refunds?: Refund[];
   revenue_split_info?: RevenueSplitShare[];
   metadata?: Metadata;
-  error?: ErrorObject;
+  error?: OperationError;
+}
+
+/** A payout's fiscalization_details as answered: what was sent, and the tax service's receipt once registered. */
+export interface PayoutFiscalizationDetails {
+  professional_income_taxpayer: ProfessionalIncomeTaxpayer & { receipt?: { id: string; link?: string } };
 }
 
 interface PayoutBase {
@@ -117,11 +126,11 @@ interface PayoutBase {
   amounts?: Amounts;
   participant_details?: ParticipantDetails;
   transaction_info?: TransactionInfo;
-  fiscalization_details?: FiscalizationDetails;
+  fiscalization_details?: PayoutFiscalizationDetails;
   /** A payout the recipient's bank returned. */
   refunds?: Refund[];
   metadata?: Metadata;
-  error?: ErrorObject;
+  error?: OperationError;
 }
 export interface PayoutV1 extends PayoutBase {
   payment_method: MaskedPaymentMethod;
@@ -139,7 +148,7 @@ interface SessionBase {
   updated_at: string;
   finished_at?: string;
   next_action?: NextAction;
-  error?: ErrorObject;
+  error?: OperationError;
 }
 export interface SessionV1 extends SessionBase {
   acquiring_payments?: Payment[];
@@ -178,6 +187,15 @@ export interface WalletBalanceResponse {
 export interface PublicTokenResponse {
   status: 'ok';
   public_token: string;
+}
+
+/** /cds/v1/tokenize/card's answer (it has no `status`). */
+export interface TokenizeCardResponse {
+  data: {
+    /** The card's number_hash: pay with `{ type: 'encrypted_card', encrypted_card: { number_hash: token } }`. */
+    token: string;
+    info: { masked_card_number: string; card_type: string };
+  };
 }
 
 /** What token/info knows of the card behind a token. */
@@ -264,6 +282,11 @@ export interface StreamedWebhook {
   session_id: string;
   created_at: string;
   delivery_state: string;
+  /**
+   * Where to resume: reconnect with `after` set to the last `resume_after` seen and skip the
+   * `seq`s already handled; nothing written meanwhile is missed, not even a webhook that committed late.
+   */
+  resume_after: string;
   /** The server's X-PARTNER-SIGN of `body`: verify it with `webhooks.verify(body, signature)`. */
   signature: string;
   /** The exact webhook body bytes, as a string. */

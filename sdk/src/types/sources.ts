@@ -112,16 +112,16 @@ export interface FiscalizationService {
   quantity: number;
 }
 
-/** Payouts to the self-employed (session/init|start/payout/fiscalization). */
+export interface ProfessionalIncomeTaxpayer {
+  services: FiscalizationService[];
+  /** The recipient's 12-digit INN. */
+  tax_reference: string;
+  payer_type?: 'legal' | 'individual' | 'foreign';
+  payer_tax_number?: string;
+  payer_name?: string;
+}
+
+/** Payouts to the self-employed (session/init|start/payout/fiscalization), as a request sends them. */
 export interface FiscalizationDetails {
-  professional_income_taxpayer: {
-    services: FiscalizationService[];
-    /** The recipient's 12-digit INN. */
-    tax_reference: string;
-    payer_type?: 'legal' | 'individual' | 'foreign';
-    payer_tax_number?: string;
-    payer_name?: string;
-    /** Only in responses: the tax service's receipt once the income is registered. */
-    receipt?: { id: string; link?: string };
-  };
+  professional_income_taxpayer: ProfessionalIncomeTaxpayer;
 }

@@ -12,13 +12,19 @@ import { IDEMPOTENCY_HEADER } from '../http/idempotency.js';
  * The request log at the edge: the hook that records every partner API request (/api/v1 and
  * /api/v2; not /admin, whose callers are the operator, and not payrail/* itself, or `logs tail`
  * would log its own polling), and the partner method that reads it back (`payrail logs tail`).
- * Nothing of the request body is kept, nor the error description (it may quote input): only the
- * error code. Card-number-like digit runs in the path or idempotency key are masked.
+ * Nothing of the request body is kept, nor the query string, nor any header but the idempotency key,
+ * nor the error description (it may quote input): only the error code. Card-number-like digit runs
+ * in the path or the idempotency key are masked, whatever separates the digits (spaces, dashes,
+ * dots, percent-escapes): over-masking a long order number is the accepted price.
+ *
+ * The hook runs after the answer is sent and only pushes onto the writer's buffer; it catches
+ * everything, so the log can neither fail nor slow a request beyond that push.
  */
 const API_PATH = /^\/api\/(v[12])\/([^?#]*)/;
 const ERROR_CODE = /^\{"status":"error","error":\{"code":"([a-z_]{1,64})"/;
-// 12 or more digits, with or without spaces/dashes between them: anything that could be a PAN.
-const DIGIT_RUN = /\d(?:[ -]?\d){11,}/g;
+// 12 or more digits, each pair separated by at most a few non-alphanumeric characters or
+// percent-escapes (`4111 1111`, `4111-1111`, `4111.1111`, `4111%201111`): anything that could be a PAN.
+const DIGIT_RUN = /\d(?:(?:[^0-9A-Za-z]|%[0-9A-Fa-f]{2}){0,3}\d){11,}/g;
 
 export const maskDigits = (s: string): string => s.replace(DIGIT_RUN, '[redacted]');
 
@@ -33,6 +39,13 @@ export function recordPartnerRequests(app: FastifyInstance, deps: { writer: Requ
     return payload;
   });
   app.addHook('onResponse', async (req, reply) => {
+    try {
+      await record(req, reply.statusCode, reply.elapsedTime);
+    } catch (err) {
+      req.log.warn({ err }, 'request log: could not record the request');
+    }
+  });
+  async function record(req: FastifyRequest, statusCode: number, elapsedMs: number): Promise<void> {
     const m = API_PATH.exec(req.url);
     if (!m || m[2]!.startsWith('payrail/')) return;
     let projectId = req.project?.id;
@@ -48,16 +61,16 @@ export function recordPartnerRequests(app: FastifyInstance, deps: { writer: Requ
       projectId,
       at: deps.clock.now(),
       apiVersion: m[1]!,
-      method: maskDigits(m[2]!.slice(0, 100)),
+      method: maskDigits(m[2]!).slice(0, 100),
       httpMethod: req.method,
-      path: maskDigits(req.url.split('?')[0]!.slice(0, 200)),
-      httpStatus: reply.statusCode,
+      path: maskDigits(req.url.split('?')[0]!).slice(0, 200),
+      httpStatus: statusCode,
       errorCode: errorCodes.get(req) ?? null,
-      latencyMs: Math.round(reply.elapsedTime),
-      idempotencyKey: typeof key === 'string' ? maskDigits(key.slice(0, 128)) : null,
+      latencyMs: Math.round(elapsedMs),
+      idempotencyKey: typeof key === 'string' ? maskDigits(key).slice(0, 128) : null,
       requestId: String(req.id),
     });
-  });
+  }
 }
 
 /** The one wire shape of a log entry, for the partner method and the admin endpoint. */

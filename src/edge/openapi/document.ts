@@ -3,6 +3,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { IDEMPOTENCY_HEADER } from '../http/idempotency.js';
 import { ComponentRegistry, hoistOperation } from './components.js';
 import { ErrorEnvelope, responseFor, TokenizeCardResponse, WEBHOOK_BODIES } from './response.schemas.js';
+import { ADMIN_RESPONSES, PAYRAIL_RESPONSES, STREAM_EVENT_SCHEMAS } from './payrail.schemas.js';
 
 /**
  * The OpenAPI 3.1 document of GET /openapi.json (docs/openapi.md). fastify-swagger collects the
@@ -80,6 +81,11 @@ function transform({ schema, url, route }: RouteInput): { schema: Json; url: str
     const [, version = 'v1', path = ''] = partner;
     const { headers: _, response, ...rest } = schema;
     const declared = (response as Record<string, unknown> | undefined)?.['200'];
+    const own = PAYRAIL_RESPONSES[path];
+    if (own) {
+      const answer = { description: own.description, content: { [own.mediaType]: { schema: own.schema } } };
+      return { url, schema: { ...rest, operationId: operationId(version, path, verb), tags: ['payrail'], headers: HEADERS, response: { 200: answer, ...errorResponses } } };
+    }
     return {
       url,
       schema: { ...rest, operationId: operationId(version, path, verb), headers: HEADERS, response: { 200: ok(responseFor(path, version === 'v2' ? 'v2' : 'v1', declared), 'Done: `status: "ok"` and the result'), ...errorResponses } },
@@ -102,7 +108,8 @@ function transform({ schema, url, route }: RouteInput): { schema: Json; url: str
     const name = url.slice('/admin/'.length).replace(/[:{}.]/g, '/');
     const id = `admin${verb.charAt(0)}${verb.slice(1).toLowerCase()}${pascal(`/${name}`).replace(/[^A-Za-z0-9]/g, '')}`;
     const summary = typeof schema['summary'] === 'string' ? schema['summary'] : `${verb} ${url} (docs/admin-api.md)`;
-    const response = { ...(schema['response'] as Json | undefined), ...errorResponses };
+    const known = ADMIN_RESPONSES[`${verb} ${url}`];
+    const response = { ...(schema['response'] as Json | undefined), ...(known ? { 200: ok(known.schema, known.description) } : {}), ...errorResponses };
     return { url, schema: { ...schema, operationId: id, summary, tags: ['admin'], security: [{ [ADMIN]: [] }], response } };
   }
   // Probes, pages, widgets, this document itself: not part of the API.
@@ -113,6 +120,7 @@ function transformObject({ openapiObject }: { openapiObject: Json }): Json {
   const registry = new ComponentRegistry();
   const paths = (openapiObject['paths'] ?? {}) as Record<string, Record<string, Json>>;
   for (const item of Object.values(paths)) for (const op of Object.values(item)) hoistOperation(op, registry);
+  for (const schema of STREAM_EVENT_SCHEMAS) registry.hoist(schema);
   const webhooks: Json = {};
   for (const w of WEBHOOK_BODIES) {
     webhooks[w.type] = {
@@ -136,6 +144,7 @@ function transformObject({ openapiObject }: { openapiObject: Json }): Json {
       { name: 'v1', description: 'API v1: operation lists `acquiring_payments` (payments in) and `payments` (payouts); payout destination `payment_method`' },
       { name: 'v2', description: 'API v2: operation lists `payment_list` and `payout_list`; payout destination `payout_details`' },
       { name: 'tokenization', description: "Called from the payer's browser with a public token" },
+      { name: 'payrail', description: 'payrail\u2019s own extensions beside the Smart Glocal methods, signed the same way: the webhook stream of `payrail listen` and the request log of `payrail logs tail` (docs/listen-and-logs.md)' },
       { name: 'admin', description: "The operator's API (docs/admin-api.md): projects, keys, webhooks, the sandbox clock, the ledger" },
       { name: 'webhooks', description: 'What payrail POSTs to the project\u2019s webhook URL' },
     ],

@@ -20,6 +20,8 @@ export interface RequestLogWriterOptions {
 
 /** What the buffer may hold while the database refuses writes; older entries are dropped beyond it. */
 const MAX_BUFFERED = 10_000;
+/** A batch refused this many times in a row is dropped: one row the database will never take must not block the log for good. */
+const MAX_TRIES = 5;
 
 /**
  * The request log's writer. The request path only pushes onto an array; one multi-row INSERT writes
@@ -28,6 +30,9 @@ const MAX_BUFFERED = 10_000;
  * accepted price for a debugging aid that must not slow the API. A timer prunes rows older than the
  * retention, by the sandbox-aware clock (moving the sandbox clock ages the log too); with several
  * instances each prunes, which is harmless.
+ *
+ * Nothing here can fail a request: record() only pushes (the hook calls it after the answer is
+ * sent), and a refused INSERT is logged and retried a second later, up to MAX_TRIES, never thrown.
  */
 export class RequestLogWriter {
   readonly #deps: RequestLogWriterDeps;
@@ -40,6 +45,7 @@ export class RequestLogWriter {
   #pruneTimer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
   #dropped = 0;
+  #failures = 0;
 
   constructor(deps: RequestLogWriterDeps, opts: RequestLogWriterOptions) {
     this.#deps = deps;
@@ -89,8 +95,13 @@ export class RequestLogWriter {
         const batch = this.#buffer.splice(0, this.#maxRows);
         try {
           await insertRequests(this.#deps.db, batch);
+          this.#failures = 0;
         } catch (err) {
-          this.#buffer.unshift(...batch);
+          this.#failures += 1;
+          if (this.#failures >= MAX_TRIES) {
+            this.#dropped += batch.length;
+            this.#failures = 0;
+          } else this.#buffer.unshift(...batch);
           this.#deps.log.warn({ err, buffered: this.#buffer.length }, 'request log write failed; will retry');
           this.#schedule(1000);
           return;

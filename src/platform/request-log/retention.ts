@@ -2,7 +2,8 @@
  * PAYRAIL_REQUEST_LOG_RETENTION: how long the request log keeps a request. A number of seconds, or a
  * number with a unit (`90s`, `30m`, `24h`, `7d`); `0` or `off` records nothing. Defaults: 24 h in
  * sandbox mode (a developer's day), 7 d in live mode (long enough to look back over an incident; the
- * rows hold no request data, about 200 bytes each).
+ * rows hold no request data, about 200 bytes each). Parsed once at start by loadConfig
+ * (platform/config/config.ts, which turns a RetentionError into its ConfigError).
  */
 export const DEFAULT_RETENTION_MS = { sandbox: 24 * 3_600_000, live: 7 * 86_400_000 } as const;
 

@@ -57,12 +57,15 @@ export class FeedCursor {
     this.#graceMs = graceMs;
   }
 
-  /** Where the next read starts. */
+  /**
+   * Where the next read starts: every seq at or below it was sent (or waited past the grace). Sent
+   * to the client as `resume_after`, the cursor it reconnects with (skipping the seqs it has).
+   */
   get readAfter(): string {
     return String(this.#low);
   }
 
-  /** The highest seq sent: what a client reconnects with. */
+  /** The highest seq sent: where a read continues past a page full of seqs already sent. */
   get position(): string {
     return String(this.#high);
   }
