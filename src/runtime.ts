@@ -39,7 +39,10 @@ import { newId } from './kernel/ids.js';
 import { readOrCreateSecretFile } from './platform/keys/secret-file.js';
 import { createWorker, type Worker } from './platform/worker/worker.js';
 import { RequestLogWriter } from './platform/request-log/request-log.writer.js';
-import { parseRetention } from './platform/request-log/retention.js';
+import { DEFAULT_RETENTION_MS } from './platform/request-log/retention.js';
+import { createMetrics, type Metrics } from './platform/metrics/metrics.js';
+import { apiMetricsAccess, startMetricsServer } from './edge/http/metrics.js';
+import { Redis } from 'ioredis';
 
 export const VERSION = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
 
@@ -72,6 +75,10 @@ export interface Runtime {
   readonly domain: SessionDeps;
   /** The buffered writer of the partner request log (`payrail logs tail`). */
   readonly requestLog: RequestLogWriter;
+  /** This runtime's Prometheus registry (GET /metrics). */
+  readonly metrics: Metrics;
+  /** The metrics listener's URL when PAYRAIL_METRICS_PORT is set; else undefined. */
+  readonly metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -84,6 +91,8 @@ export interface RuntimeOptions {
   startWorker?: boolean;
   /** Extra job handlers (domain modules add theirs here). */
   jobHandlers?: Iterable<[string, JobHandler]>;
+  /** Count requests and deliveries for /metrics (default true; bench/metrics-overhead.ts measures it off). */
+  instrument?: boolean;
 }
 
 /** config → database → migrations → keys → sandbox bootstrap → app. Used by `serve` and by the tests. */
@@ -93,6 +102,11 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
   fs.mkdirSync(config.dataDir, { recursive: true });
   const database = await openDatabase({ databaseUrl: config.databaseUrl, pgliteDir: opts.pgliteDir ?? path.join(config.dataDir, 'pglite') });
   const timers: NodeJS.Timeout[] = [];
+  // Rate limits' shared store. Fail fast while it is down (no offline queue, 200 ms per command):
+  // the limiter then serves requests unlimited and warns (src/edge/http/rate-limit.ts).
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 200, lazyConnect: false }) : undefined;
+  // Until the limiter listens (and logs), an unreachable store is not worth ioredis's console noise.
+  redis?.on('error', () => undefined);
   try {
     const { db } = database;
     const applied = await migrate(db);
@@ -126,9 +140,10 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       }),
     };
     const jobHandlers = new Map<string, JobHandler>([...handlerEntries(registry), ...(opts.jobHandlers ?? [])]);
-    const worker = createWorker({ db, clock, serverKey, webhookAllowPrivate: config.webhookAllowPrivate, jobHandlers, log: logger });
+    const metrics = createMetrics({ db, clock, poolStats: database.poolStats, info: { version: VERSION, mode: config.mode, database: database.kind } });
+    const worker = createWorker({ db, clock, serverKey, webhookAllowPrivate: config.webhookAllowPrivate, jobHandlers, log: logger, observeDelivery: opts.instrument === false ? undefined : metrics.observeDelivery, listen: database.listen });
     await scheduleHousekeeping(db, clock);
-    const requestLog = new RequestLogWriter({ db, clock, log: logger }, { retentionMs: parseRetention(process.env['PAYRAIL_REQUEST_LOG_RETENTION'], config.mode) });
+    const requestLog = new RequestLogWriter({ db, clock, log: logger }, { retentionMs: config.requestLogRetentionMs ?? DEFAULT_RETENTION_MS[config.mode] });
     const app = await buildApp({
       ...domain,
       db,
@@ -143,7 +158,14 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       webhookAllowPrivate: config.webhookAllowPrivate,
       walletTokens,
       requestLog,
+      dashboardSessionTtlSeconds: config.dashboardSessionTtlSeconds,
+      metrics: opts.instrument === false ? undefined : { metrics, access: apiMetricsAccess(config) },
+      rateLimitStore: redis && { redis, prefix: config.redisPrefix ?? 'payrail:' },
+      shedding: config.shedding && { ...config.shedding, dbQueueDepth: database.queueDepth },
     });
+    // Its own listener only when asked for (PAYRAIL_METRICS_PORT); else /metrics is on the app, per apiMetricsAccess.
+    const metricsServer =
+      config.metricsPort === undefined ? undefined : await startMetricsServer({ metrics, token: config.metricsToken, host: config.metricsHost ?? '127.0.0.1', port: config.metricsPort, logger });
     requestLog.start();
     if (sandboxClock) {
       // Another instance may move the shared sandbox clock; follow it within a second.
@@ -162,16 +184,21 @@ export async function createRuntime(config: Config, opts: RuntimeOptions = {}): 
       worker,
       domain,
       requestLog,
+      metrics,
+      metricsUrl: metricsServer?.url,
       async close() {
         timers.forEach(clearInterval);
+        await metricsServer?.close();
         await app.close();
         await requestLog.stop();
         await worker.stop();
         await database.close();
+        redis?.disconnect();
       },
     };
   } catch (err) {
     timers.forEach(clearInterval);
+    redis?.disconnect();
     await database.close();
     throw err;
   }

@@ -23,7 +23,28 @@ interface SettingsFlags {
   apiVersion?: string;
   captureMode?: string;
   contractors?: string;
+  rateLimit?: string;
+  rateBurst?: string;
   url?: string;
+}
+
+function positiveInt(raw: string, flag: string): number {
+  if (!/^[1-9][0-9]{0,6}$/.test(raw) || Number(raw) > 1_000_000) throw new UsageError(`--${flag} must be a whole number from 1 to 1000000, got "${raw}"`);
+  return Number(raw);
+}
+
+/** --rate-limit <rps|off> [--rate-burst <n>]: the burst defaults to one second's worth (the server's default too). */
+function rateLimitOf(o: SettingsFlags): Record<string, number> | null | undefined {
+  if (o.rateLimit === undefined) {
+    if (o.rateBurst !== undefined) throw new UsageError('--rate-burst needs --rate-limit <requests per second> with it');
+    return undefined;
+  }
+  if (o.rateLimit === 'off') {
+    if (o.rateBurst !== undefined) throw new UsageError('--rate-burst makes no sense with --rate-limit off');
+    return null;
+  }
+  const rps = positiveInt(o.rateLimit, 'rate-limit');
+  return { requests_per_second: rps, burst: o.rateBurst === undefined ? rps : positiveInt(o.rateBurst, 'rate-burst') };
 }
 
 function settingsOf(o: SettingsFlags): Record<string, unknown> {
@@ -34,6 +55,8 @@ function settingsOf(o: SettingsFlags): Record<string, unknown> {
   if (o.captureMode !== undefined) settings['capture_mode'] = o.captureMode;
   // Split payments: the contractor aliases revenue_split_info may name, comma-separated ('' for none).
   if (o.contractors !== undefined) settings['contractors'] = o.contractors.split(',').map((a) => a.trim()).filter((a) => a !== '');
+  const rateLimit = rateLimitOf(o);
+  if (rateLimit !== undefined) settings['rate_limit'] = rateLimit;
   const autoConfirm = boolFlag(o.autoConfirm, 'auto-confirm');
   if (autoConfirm !== undefined) settings['auto_confirm'] = autoConfirm;
   const partial = boolFlag(o.allowPartialRefunds, 'allow-partial-refunds');
@@ -58,6 +81,8 @@ export function registerProject(program: Command): void {
     .option('--api-version <v>', 'v1 or v2: the shape of webhooks')
     .option('--capture-mode <mode>', 'auto or manual')
     .option('--contractors <a,b,c>', "aliases revenue_split_info may name ('' clears)")
+    .option('--rate-limit <rps>', 'partner API requests per second (429 beyond); default none')
+    .option('--rate-burst <n>', 'requests accepted at once (default: the --rate-limit value)')
     .option('--url <base>', 'server base URL')
     .addHelpText('after', examples('payrail project create shop --public-key shop.public.pem --webhook-url http://127.0.0.1:3000/webhooks'))
     .action(async (name: string, o: SettingsFlags & { publicKey: string }) => {
@@ -83,8 +108,13 @@ export function registerProject(program: Command): void {
     .option('--api-version <v>', 'v1 or v2')
     .option('--capture-mode <mode>', 'auto or manual')
     .option('--contractors <a,b,c>', "aliases revenue_split_info may name ('' clears)")
+    .option('--rate-limit <rps|off>', 'partner API requests per second (429 beyond), or off')
+    .option('--rate-burst <n>', 'requests accepted at once (default: the --rate-limit value)')
     .option('--url <base>', 'server base URL')
-    .addHelpText('after', examples('payrail project update demo --capture-mode manual', 'payrail project update demo --no-webhook-url'))
+    .addHelpText(
+      'after',
+      examples('payrail project update demo --capture-mode manual', 'payrail project update demo --no-webhook-url', 'payrail project update demo --rate-limit 50 --rate-burst 100'),
+    )
     .action(async (name: string, o: SettingsFlags) => {
       // commander gives --no-webhook-url as webhookUrl: true by default; only false or a string mean something.
       const flags = { ...o, ...(o.webhookUrl === (true as unknown) ? { webhookUrl: undefined } : {}) };

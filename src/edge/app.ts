@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { noteErrorCode, OneLinePerRequest } from './http/request-logging.js';
 import type { Db } from '../platform/db/database.js';
 import { adminAuth } from './http/admin-auth.js';
 import { adminIdempotency } from './http/idempotency.js';
@@ -45,6 +46,12 @@ import type { RequestLogWriter } from '../platform/request-log/request-log.write
 import { payrailRequestMethods, recordPartnerRequests } from './api/payrail-requests.routes.js';
 import { payrailEventsRoutes } from './api/payrail-events.routes.js';
 import { requestLogAdminRoutes } from './admin/request-log.routes.js';
+import { dashboardRoutes } from './dashboard/dashboard.routes.js';
+import type { Metrics } from '../platform/metrics/metrics.js';
+import { instrumentRequests, metricsRoute, type MetricsAccess } from './http/metrics.js';
+import type { Redis } from 'ioredis';
+import { installLoadShedding, type LoadSheddingOptions } from './http/load-shedding.js';
+import { installRateLimit } from './http/rate-limit.js';
 
 export interface AppDeps extends SessionDeps {
   readonly db: Db;
@@ -62,6 +69,14 @@ export interface AppDeps extends SessionDeps {
   readonly walletTokens?: WalletTokenDecrypter | undefined;
   /** Where partner API requests are recorded (`payrail logs tail`); none: not recorded. */
   readonly requestLog?: RequestLogWriter | undefined;
+  /** How long a dashboard login lasts (PAYRAIL_DASHBOARD_SESSION_TTL, seconds); none: 8 hours. */
+  readonly dashboardSessionTtlSeconds?: number | undefined;
+  /** This runtime's Prometheus metrics, and who may read them on this app's GET /metrics (src/edge/http/metrics.ts); none: no /metrics. */
+  readonly metrics?: { readonly metrics: Metrics; readonly access: MetricsAccess } | undefined;
+  /** The store per-project rate limits share across instances (PAYRAIL_REDIS_URL); none: in memory. */
+  readonly rateLimitStore?: { readonly redis: Redis; readonly prefix: string } | undefined;
+  /** Load shedding (src/edge/http/load-shedding.ts); none: off. */
+  readonly shedding?: (LoadSheddingOptions & { readonly dbQueueDepth: () => number }) | undefined;
 }
 
 /** Mounts every route on a new fastify instance. No I/O happens here; the caller owns the database. */
@@ -71,6 +86,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimitBytes,
     requestIdHeader: false,
     genReqId: () => `req_${randomUUID()}`,
+    // One line per request, written when it is answered, instead of fastify's two (request-logging.ts).
+    logController: new OneLinePerRequest(),
     // Requests arriving while the server closes get the envelope's service_unavailable (the hook below), not fastify's own 503 body.
     return503OnClosing: false,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
@@ -78,6 +95,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clientErrorHandler,
     frameworkErrors,
   });
+  app.decorateRequest('errorCode', undefined);
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'headers' ? () => true : compile(schema)));
   // Responses are serialised by the handlers (the exact bytes are signed or replayed); schemas only document them.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
@@ -95,22 +113,31 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // After authentication (admin's preValidation hook) and the schemas, before any handler reads a parameter.
   app.addHook('preHandler', refuseControlCharactersInUrl);
-  app.addHook('onSend', async (req, reply) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     reply.header('x-request-id', req.id);
     if (closing) reply.header('connection', 'close');
+    noteErrorCode(req, reply.statusCode, payload);
+    done(null, payload);
   });
+  // First of the request's own hooks: a shed request does nothing else (load-shedding.ts).
+  if (deps.shedding) await installLoadShedding(app, { log: deps.logger, dbQueueDepth: deps.shedding.dbQueueDepth }, deps.shedding);
   app.server.on('checkExpectation', refuseExpectation);
   app.server.on('connect', refuseConnect);
   installRawBodyParser(app, deps.bodyLimitBytes);
   installErrorHandling(app, drain);
   if (deps.requestLog) recordPartnerRequests(app, { writer: deps.requestLog, projects: deps.projects, clock: deps.clock });
+  if (deps.metrics) {
+    instrumentRequests(app, deps.metrics.metrics);
+    metricsRoute(app, deps.metrics.metrics, deps.metrics.access);
+  }
 
   // The OpenAPI 3.1 document (GET /openapi.json, rendered at /docs): src/edge/openapi/document.ts.
   await app.register(swagger, openApiOptions(deps.version));
   docsRoutes(app);
 
   opsRoutes(app, { db: deps.db, serverPublicKeyPem: deps.serverKey.publicKeyPem });
-  registerPartnerApi(app, { ...deps, afterCommit: () => deps.worker.nudge() }, [
+  const rateLimit = await installRateLimit(app, { log: deps.logger, redis: deps.rateLimitStore?.redis, prefix: deps.rateLimitStore?.prefix });
+  registerPartnerApi(app, { ...deps, rateLimit, afterCommit: () => deps.worker.nudge() }, [
     ...sessionMethods(deps),
     ...sessionActionMethods(deps),
     ...paymentMethods(deps),
@@ -144,5 +171,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     { prefix: '/admin' },
   );
+  // The operator's dashboard (docs/dashboard.md): its own login, cookies and CSRF, actions through the admin routes above.
+  await dashboardRoutes(app, { ...deps, sessionTtlSeconds: deps.dashboardSessionTtlSeconds });
   return app;
 }

@@ -30,6 +30,16 @@ export interface ProjectSettings {
    * the payment asked for a hold.
    */
   readonly captureMode: 'auto' | 'manual';
+  /**
+   * The project's rate limit on the signed partner API (src/edge/http/rate-limit.ts): on average
+   * this many requests per second, up to `burst` at once; null: no limit (the default).
+   */
+  readonly rateLimit: RateLimit | null;
+}
+
+export interface RateLimit {
+  readonly requestsPerSecond: number;
+  readonly burst: number;
 }
 
 export interface Project extends ProjectSettings {
@@ -63,6 +73,7 @@ export function toProject(row: ProjectRow): Project {
     contractors: (row.contractors as string[] | null) ?? [],
     signatureMaxAgeSeconds: row.signature_max_age_seconds,
     captureMode: row.capture_mode,
+    rateLimit: row.rate_limit_rps === null || row.rate_limit_burst === null ? null : { requestsPerSecond: row.rate_limit_rps, burst: row.rate_limit_burst },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -109,6 +120,8 @@ function settingsColumns(settings: ProjectSettings) {
     contractors: JSON.stringify(settings.contractors),
     signature_max_age_seconds: settings.signatureMaxAgeSeconds,
     capture_mode: settings.captureMode,
+    rate_limit_rps: settings.rateLimit?.requestsPerSecond ?? null,
+    rate_limit_burst: settings.rateLimit?.burst ?? null,
   };
 }
 

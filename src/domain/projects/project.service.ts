@@ -43,6 +43,8 @@ export const DEFAULT_SETTINGS: ProjectSettings = {
   contractors: [],
   signatureMaxAgeSeconds: null,
   captureMode: 'auto',
+  // Off by default: an unlimited project pays nothing per request (docs/operations.md, "Rate limits").
+  rateLimit: null,
 };
 
 const notFound = (name: string) => new ApiError('not_found', `project "${name}" does not exist`);

@@ -11,6 +11,16 @@ const FeeRule = Type.Object(
   { title: 'FeeRule' },
 );
 
+const RateLimitSetting = Type.Object(
+  {
+    requests_per_second: Type.Integer({ minimum: 1, maximum: 1_000_000, errorMessage: 'must be a whole number of requests per second from 1 to 1000000' }),
+    burst: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1_000_000, errorMessage: 'must be a whole number of requests from 1 to 1000000', description: 'Requests accepted at once; default: requests_per_second' }),
+    ),
+  },
+  { title: 'RateLimit' },
+);
+
 export const SettingsPatch = Type.Object(
   {
     // The scheme, host and address are checked by the domain (validateWebhookUrl); the schema refuses control characters.
@@ -39,6 +49,11 @@ export const SettingsPatch = Type.Object(
       Type.Union([Type.Literal('auto'), Type.Literal('manual')], {
         errorMessage: 'must be "auto" or "manual"',
         description: 'manual: every card payment stops at ready_to_capture and waits for session/capture; auto (default): captured at once unless payment_options.hold',
+      }),
+    ),
+    rate_limit: Type.Optional(
+      Type.Union([RateLimitSetting, Type.Null()], {
+        description: 'Rate limit on the signed partner API (429 rate_limited beyond it, docs/operations.md "Rate limits"); null (the default): none',
       }),
     ),
     fees: Type.Optional(
@@ -83,6 +98,9 @@ export function settingsFromWire(patch: SettingsPatch | undefined): Partial<Proj
   if (patch.contractors !== undefined) out.contractors = patch.contractors;
   if (patch.signature_max_age_seconds !== undefined) out.signatureMaxAgeSeconds = patch.signature_max_age_seconds;
   if (patch.capture_mode !== undefined) out.captureMode = patch.capture_mode;
+  if (patch.rate_limit !== undefined) {
+    out.rateLimit = patch.rate_limit && { requestsPerSecond: patch.rate_limit.requests_per_second, burst: patch.rate_limit.burst ?? patch.rate_limit.requests_per_second };
+  }
   return out;
 }
 
@@ -107,6 +125,7 @@ export function renderProject(view: ProjectView) {
       contractors: p.contractors,
       signature_max_age_seconds: p.signatureMaxAgeSeconds,
       capture_mode: p.captureMode,
+      rate_limit: p.rateLimit && { requests_per_second: p.rateLimit.requestsPerSecond, burst: p.rateLimit.burst },
     },
     keys: view.keys.map(renderKey),
     created_at: formatTimestamp(p.createdAt),

@@ -19,6 +19,16 @@ function fails(env: Record<string, string>, message: string): void {
   );
 }
 
+describe('rate-limit store and load shedding', () => {
+  test('read, checked, and 0 turns a shedding bound off', () => {
+    const config = loadConfig({ PAYRAIL_REDIS_URL: 'redis://127.0.0.1:6379/2', PAYRAIL_SHED_DB_WAITING: '0', PAYRAIL_SHED_MAX_IN_FLIGHT: '200', PAYRAIL_SHED_EVENT_LOOP_DELAY_MS: '150', PAYRAIL_SHED_PACE: 'false', PAYRAIL_SHED_RETRY_AFTER: '0' });
+    assert.equal(config.redisUrl, 'redis://127.0.0.1:6379/2');
+    assert.deepEqual(config.shedding, { maxEventLoopDelayMs: 150, maxDbWaiting: 0, maxInFlight: 200, retryAfterSeconds: 1, pace: false });
+    fails({ PAYRAIL_REDIS_URL: 'http://127.0.0.1:6379' }, 'PAYRAIL_REDIS_URL must be a URL like redis://127.0.0.1:6379 (or rediss:// for TLS)');
+    fails({ PAYRAIL_SHED_MAX_IN_FLIGHT: '-1' }, 'PAYRAIL_SHED_MAX_IN_FLIGHT must be a whole number (0 turns it off), got "-1"');
+  });
+});
+
 describe('loadConfig defaults', () => {
   test('an empty environment is a local sandbox on 127.0.0.1:8131 with PGlite in ./.payrail', () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'payrail-config-'));
@@ -37,6 +47,14 @@ describe('loadConfig defaults', () => {
       bodyLimitBytes: 65536,
       webhookAllowPrivate: true,
       runWorker: true,
+      redisUrl: undefined,
+      redisPrefix: 'payrail:',
+      shedding: { maxEventLoopDelayMs: 0, maxDbWaiting: 64, maxInFlight: 64, retryAfterSeconds: 1, pace: true },
+      dashboardSessionTtlSeconds: 28800,
+      metricsHost: '127.0.0.1',
+      metricsPort: undefined,
+      metricsToken: undefined,
+      requestLogRetentionMs: 86_400_000,
     });
     assert.ok(Object.isFrozen(config));
     fs.rmSync(empty, { recursive: true });

@@ -20,6 +20,9 @@ export interface ProjectsTable {
   contractors: ColumnType<unknown, string | undefined, string>;
   signature_max_age_seconds: ColumnType<number | null, number | null | undefined, number | null>;
   capture_mode: ColumnType<'auto' | 'manual', 'auto' | 'manual' | undefined, 'auto' | 'manual'>;
+  /** Migration 0019: both null (no limit) or both set. */
+  rate_limit_rps: ColumnType<number | null, number | null | undefined, number | null>;
+  rate_limit_burst: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -7,6 +7,7 @@ import { LEASE_SECONDS } from '../leases/lease.repo.js';
 import { attemptDelivery, createDeliveryAgent, signAsync } from './deliver.js';
 import { claimDueWebhooks, recordAttempts, releaseLeases, type AttemptRecord, type ClaimedWebhook } from './webhook.repo.js';
 import { afterAttempt, nextAttemptAt } from './webhook.status.js';
+import type { WebhookState } from '../db/schema.js';
 
 export interface DeliveryWorkerDeps {
   readonly db: Db;
@@ -14,6 +15,18 @@ export interface DeliveryWorkerDeps {
   readonly serverKey: ServerKey;
   readonly allowPrivate: boolean;
   readonly log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  /** Told of every finished attempt (the runtime's /metrics); must not throw or block. */
+  readonly observe?: ((attempt: DeliveryObservation) => void) | undefined;
+}
+
+/** One finished attempt, for metrics. */
+export interface DeliveryObservation {
+  /** delivered (2xx), pending (another try is scheduled) or failed (the schedule gave up). */
+  readonly outcome: WebhookState;
+  /** Commit → this attempt's start, when it was the first of its cycle (creation or resend); else undefined. */
+  readonly firstAttemptLagMs: number | undefined;
+  /** How long the receiver took to answer (0 when nothing was sent). */
+  readonly latencyMs: number;
 }
 
 export interface DeliveryWorkerOptions {
@@ -130,6 +143,7 @@ export class DeliveryWorker {
       : { httpStatus: null, latencyMs: 0, excerpt: null, error: 'the project has no webhook_url', ok: false };
     const attemptsMade = w.attempts + 1;
     const next = result.ok ? undefined : nextAttemptAt({ maxAttempts: w.maxAttempts, maxAgeMs: w.maxAgeSeconds * 1000 }, attemptsMade, w.cycleStartedAt, clock.now());
+    const outcome = afterAttempt(result.ok, next);
     await this.#record({
       webhookId: w.id,
       attemptedAt,
@@ -138,9 +152,12 @@ export class DeliveryWorker {
       latencyMs: result.latencyMs,
       responseExcerpt: result.excerpt,
       error: result.error,
-      outcome: afterAttempt(result.ok, next),
+      outcome,
       nextAttemptAt: next ?? null,
     });
+    // Once recorded, so what /metrics counts agrees with the outbox. cycle_started_at is written
+    // with the webhook (in the commit that caused it) or by a resend.
+    this.#deps.observe?.({ outcome, firstAttemptLagMs: w.attempts === 0 ? attemptedAt.getTime() - w.cycleStartedAt.getTime() : undefined, latencyMs: result.latencyMs });
   }
 
   /** Queues a result and resolves once it is committed (batched with whatever else finished meanwhile). */
