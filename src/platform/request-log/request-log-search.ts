@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/database.js';
-import type { LoggedRequest } from './request-log.repo.js';
+import { toLoggedRequest, type LoggedRequest } from './request-log.repo.js';
 
 /** The dashboard's filters over one project's request log (what `payrail logs tail` reads). */
 export interface RequestLogSearch {
@@ -27,18 +27,5 @@ export async function searchRequests(db: Queryable, f: RequestLogSearch): Promis
   if (f.errorCode) q = q.where('error_code', '=', f.errorCode);
   if (f.beforeId) q = q.where('id', '<', f.beforeId as never);
   const rows = await q.orderBy('id', 'desc').limit(f.limit).execute();
-  return rows.map((r) => ({
-    id: String(r.id),
-    projectId: String(r.project_id),
-    at: r.at,
-    apiVersion: r.api_version,
-    method: r.method,
-    httpMethod: r.http_method,
-    path: r.path,
-    httpStatus: r.http_status,
-    errorCode: r.error_code,
-    latencyMs: r.latency_ms,
-    idempotencyKey: r.idempotency_key,
-    requestId: r.request_id,
-  }));
+  return rows.map(toLoggedRequest);
 }

@@ -1,4 +1,6 @@
+import type { Selectable } from 'kysely';
 import type { Queryable } from '../db/database.js';
+import type { RequestLogTable } from '../db/schema.js';
 import { runStatement, statement } from '../db/prepared.js';
 
 /** One partner API request as the log keeps it: no body, no error description (docs/listen-and-logs.md). */
@@ -62,7 +64,12 @@ export async function listRequests(db: Queryable, projectId: string, after: stri
   else q = q.orderBy('id', 'desc');
   const rows = await q.limit(limit).execute();
   if (after === undefined) rows.reverse();
-  return rows.map((r) => ({
+  return rows.map(toLoggedRequest);
+}
+
+/** A request_log row as the domain reads it (the one mapper: tail, the dashboard's search). */
+export function toLoggedRequest(r: Selectable<RequestLogTable>): LoggedRequest {
+  return {
     id: String(r.id),
     projectId: String(r.project_id),
     at: r.at,
@@ -75,7 +82,7 @@ export async function listRequests(db: Queryable, projectId: string, after: stri
     latencyMs: r.latency_ms,
     idempotencyKey: r.idempotency_key,
     requestId: r.request_id,
-  }));
+  };
 }
 
 /** Deletes rows older than `before`; returns how many. */
