@@ -28,13 +28,14 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { freePort, postgresTicks, processTicksOr, TICK_MS } from './lib/proc.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const N = Number(process.env['BENCH_LIFECYCLES'] || 400);
@@ -44,57 +45,16 @@ const FLOOR_SECONDS = Number(process.env['BENCH_FLOOR_SECONDS'] || 5);
 const ENGINES = (process.env['BENCH_ENGINES'] || 'postgres,pglite').split(',');
 const SIZES = (process.env['BENCH_SIZES'] || (process.env['BENCH_LARGE'] === '1' ? 'empty,large' : 'empty')).split(',') as ('empty' | 'large')[];
 const PG_BASE = process.env['BENCH_DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/postgres';
-const TICK_MS = 1000 / (Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100);
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-
 // ---------------------------------------------------------------------------------------------
-// CPU from /proc: one process's ticks, and PostgreSQL's processes working for one database.
-
-function processTicks(pid: number | undefined): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return 0;
-  }
-}
-
-/** Backends connected to `database` plus PostgreSQL's shared background processes (WAL writer, …). */
-function postgresTicks(database: string | undefined): Map<string, number> {
-  const out = new Map<string, number>();
-  if (!database) return out;
-  for (const pid of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (!stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith('postgres')) continue;
-      const title = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      const clientBackend = /\d+\.\d+\.\d+\.\d+\(\d+\)|\[local\]|::1\(/.test(title);
-      if (clientBackend && !title.includes(` ${database} `)) continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(pid, Number(fields[11]) + Number(fields[12]));
-    } catch {
-      // ended meanwhile
-    }
-  }
-  return out;
-}
+// CPU from /proc (bench/lib/proc.ts): the server's process and PostgreSQL's processes for one database.
 
 function cpuMeter(pid: number | undefined, database: string | undefined) {
-  const t0 = { proc: processTicks(pid), db: postgresTicks(database) };
+  const t0 = { proc: processTicksOr(pid, 0), db: postgresTicks(database) };
   return () => {
     const db = postgresTicks(database);
     let dbTicks = 0;
     for (const [p, t] of db) dbTicks += t - (t0.db.get(p) ?? 0);
-    return { serverMs: (processTicks(pid) - t0.proc) * TICK_MS, dbMs: dbTicks * TICK_MS };
+    return { serverMs: (processTicksOr(pid, 0) - t0.proc) * TICK_MS, dbMs: dbTicks * TICK_MS };
   };
 }
 

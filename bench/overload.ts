@@ -33,6 +33,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import pg from 'pg';
+import { freePort, machineBusyTicks } from './lib/proc.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env['BENCH_SECONDS'] || 5);
@@ -61,17 +62,6 @@ interface Server {
 }
 
 const children = new Set<ChildProcess>();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 async function startServer(name: string, dataDir: string, dbUrl: string, env: Record<string, string>): Promise<Server> {
   const port = await freePort();
@@ -219,12 +209,6 @@ function verdict(low: Run, high: Run): { lines: string[]; ok: boolean } {
     [low.written >= low.ok && high.written >= high.ok, `every 200 wrote its session (rows ${low.written}/${low.ok}, ${high.written}/${high.ok})`],
   ];
   return { lines: checks.map(([ok, text]) => `${ok ? 'ok    ' : 'MISSED'}  ${text}`), ok: checks.every(([ok]) => ok) };
-}
-
-function machineBusyTicks(): number {
-  const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = cpu;
-  return user + nice + system + irq + softirq + steal;
 }
 
 async function main(): Promise<number> {

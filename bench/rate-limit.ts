@@ -17,12 +17,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createPrivateKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { freePort, processTicks, TICK_MS } from './lib/proc.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SECONDS = Number(process.env['BENCH_SECONDS'] || 4);
@@ -30,20 +30,7 @@ const ROUNDS = Number(process.env['BENCH_ROUNDS'] || 3);
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] || 32);
 const PG_BASE = process.env['BENCH_DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env['BENCH_REDIS_URL'] || 'redis://127.0.0.1:6379';
-const TICK_MS = 1000 / (Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100);
-
 const children = new Set<ChildProcess>();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 async function serve(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
@@ -62,12 +49,6 @@ async function serve(env: Record<string, string>): Promise<{ child: ChildProcess
     if (i > 600) throw new Error(`server did not start:\n${tail}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-function cpuTicks(pid: number | undefined): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
 }
 
 async function admin(url: string, token: string, method: string, p: string, body: unknown): Promise<unknown> {
@@ -99,10 +80,10 @@ interface Case {
 }
 
 async function measure(c: Case): Promise<void> {
-  const t0 = cpuTicks(c.pid);
+  const t0 = processTicks(c.pid);
   const r = await autocannon({ url: `${c.url}/api/v1/session/status`, method: 'POST', headers: c.headers, body: c.body, connections: CONNECTIONS, duration: SECONDS, timeout: 10 });
   const ok = Math.max(1, r['2xx']);
-  c.runs.push({ rps: r['2xx'] / r.duration, p50: r.latency.p50, p99: r.latency.p99, cpuUs: ((cpuTicks(c.pid) - t0) * TICK_MS * 1000) / ok, bad: r.non2xx + r.errors + r.timeouts });
+  c.runs.push({ rps: r['2xx'] / r.duration, p50: r.latency.p50, p99: r.latency.p99, cpuUs: ((processTicks(c.pid) - t0) * TICK_MS * 1000) / ok, bad: r.non2xx + r.errors + r.timeouts });
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1] ?? NaN;

@@ -37,6 +37,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import pg from 'pg';
+import { freePort, postgresTicks, processTicks, ticksSince, TICK_MS, withPostgresDatabase } from './lib/proc.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const num = (name: string, fallback: number) => Number(process.env[name] || fallback);
@@ -51,7 +52,6 @@ const VARIANTS = (process.env['BENCH_VARIANTS'] || '')
   .map((v) => v.trim())
   .filter(Boolean);
 const PG_BASE = process.env['BENCH_DATABASE_URL'] || 'postgres://postgres@127.0.0.1:5432/postgres';
-const TICK_MS = 1000 / (Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100);
 const TARGET: Record<Call, number> = { create: 0.8, status: 0.7, idempotent: 0.7 };
 
 type Call = 'create' | 'status' | 'idempotent';
@@ -74,14 +74,6 @@ interface Server {
 }
 
 const children = new Set<ChildProcess>();
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 
 async function start(name: string, kind: Server['kind'], args: string[], env: Record<string, string>, tmp: string): Promise<Server> {
   const port = await freePort();
@@ -119,33 +111,6 @@ async function stop(server: Server): Promise<void> {
   await exited;
   clearTimeout(t);
 }
-
-function processTicks(pid: number | undefined): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
-}
-
-/** PostgreSQL processes working for `database`: its backends and the shared background processes. */
-function postgresTicks(database: string | undefined): Map<string, number> {
-  const out = new Map<string, number>();
-  if (!database) return out;
-  for (const pid of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (!stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith('postgres')) continue;
-      const title = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (/\d+\.\d+\.\d+\.\d+\(\d+\)|\[local\]|::1\(/.test(title) && !title.includes(` ${database} `)) continue;
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(pid, Number(f[11]) + Number(f[12]));
-    } catch {
-      // ended meanwhile
-    }
-  }
-  return out;
-}
-const ticksSince = (a: Map<string, number>, b: Map<string, number>) => [...b].reduce((s, [pid, t]) => s + t - (a.get(pid) ?? 0), 0);
 
 async function statements(server: Server): Promise<number> {
   fs.rmSync(server.statementsFile, { force: true });
@@ -245,24 +210,6 @@ interface Row {
   ratios: number[];
 }
 
-async function withPostgresDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
-  const name = `payrail_bench_rp_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: PG_BASE });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG_BASE);
-  url.pathname = `/${name}`;
-  try {
-    return await fn(url.toString());
-  } finally {
-    const c = new pg.Client({ connectionString: PG_BASE });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await c.end();
-  }
-}
-
 async function runEngine(engine: 'postgres' | 'pglite', dbUrl: string | undefined): Promise<Row[]> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `payrail-rp-${engine}-`));
   const db = dbUrl ? new pg.Client({ connectionString: dbUrl }) : undefined;
@@ -360,7 +307,7 @@ async function main(): Promise<number> {
   ];
   process.stderr.write(`${info.join('\n')}\n`);
   const rows: Row[] = [];
-  for (const engine of ENGINES) rows.push(...(engine === 'postgres' ? await withPostgresDatabase((url) => runEngine(engine, url)) : await runEngine(engine, undefined)));
+  for (const engine of ENGINES) rows.push(...(engine === 'postgres' ? await withPostgresDatabase(PG_BASE, 'payrail_bench_rp', (url) => runEngine(engine, url)) : await runEngine(engine, undefined)));
   const out = ['', ...info, '', table(rows), ''];
   const failed = rows.filter((r) => r.runs.some((x) => x.problems.length));
   for (const r of failed) for (const [i, x] of r.runs.entries()) if (x.problems.length) out.push(`!! ${r.engine} ${r.label} ${r.call} round ${i + 1}: ${x.problems.join('; ')}`);

@@ -45,6 +45,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type Result } from 'autocannon';
 import pg from 'pg';
+import { freePort, machineBusyTicks, postgresTicks, processTicksOr, ticksSince, TICK_MS, withPostgresDatabase } from './lib/proc.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TARGET = 0.8;
@@ -107,18 +108,6 @@ interface Server {
 
 const children = new Set<ChildProcess>();
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 async function start(name: string, kind: Server['kind'], args: string[], env: Record<string, string>, table: string): Promise<Server> {
   const port = await freePort();
   const portVar = kind === 'floor' ? 'FLOOR_PORT' : 'PORT';
@@ -171,62 +160,12 @@ async function stop(server: Server): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // CPU accounting from /proc (Linux): clock ticks of one process, and busy ticks of the machine.
 
-const TICK_MS = 1000 / (Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100);
-
-function processTicks(pid: number | undefined): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]); // utime + stime
-  } catch {
-    return NaN;
-  }
-}
-
-/**
- * CPU ticks by pid of the PostgreSQL processes working for this run: the backends connected to its
- * database, and the shared background processes (WAL writer, checkpointer, …). Backends of other
- * databases (other programs on the same server) are left out.
- */
-function postgresTicks(database: string | undefined): Map<string, number> {
-  const out = new Map<string, number>();
-  if (!database) return out;
-  for (const pid of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (!stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).startsWith('postgres')) continue;
-      const title = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      const clientBackend = /\d+\.\d+\.\d+\.\d+\(\d+\)|\[local\]|::1\(/.test(title);
-      if (clientBackend && !title.includes(` ${database} `)) continue;
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(pid, Number(fields[11]) + Number(fields[12]));
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return out;
-}
-
-/** Ticks used between two snapshots by processes alive at the end (one that ended meanwhile is lost). */
-function ticksSince(before: Map<string, number>, after: Map<string, number>): number {
-  let total = 0;
-  for (const [pid, t] of after) total += t - (before.get(pid) ?? 0);
-  return total;
-}
-
-function machineBusyTicks(): number {
-  const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = cpu;
-  return user + nice + system + irq + softirq + steal;
-}
-
 /**
  * Cores' worth of CPU used during `ms` by anything but this process and the servers it started (idle,
  * they use almost none): other programs, and PostgreSQL working for them.
  */
 async function otherLoad(ms: number): Promise<number> {
-  const ours = () => [...children].reduce((a, c) => a + (processTicks(c.pid) || 0), 0);
+  const ours = () => [...children].reduce((a, c) => a + (processTicksOr(c.pid, NaN) || 0), 0);
   const t0 = { busy: machineBusyTicks(), ours: ours(), self: process.cpuUsage() };
   await new Promise((r) => setTimeout(r, ms));
   const self = process.cpuUsage(t0.self);
@@ -319,10 +258,10 @@ async function measure(server: Server, db: pg.Client | undefined): Promise<Run> 
   const warm = await load(server, server.warmedUp ? 1 : WARMUP);
   server.warmedUp = true;
 
-  const t0 = { server: processTicks(server.child.pid), bench: process.cpuUsage(), db: postgresTicks(dbName), busy: machineBusyTicks() };
+  const t0 = { server: processTicksOr(server.child.pid, NaN), bench: process.cpuUsage(), db: postgresTicks(dbName), busy: machineBusyTicks() };
   const r = await load(server, SECONDS);
   const benchUs = process.cpuUsage(t0.bench);
-  const serverMs = (processTicks(server.child.pid) - t0.server) * TICK_MS;
+  const serverMs = (processTicksOr(server.child.pid, NaN) - t0.server) * TICK_MS;
   const dbMs = ticksSince(t0.db, postgresTicks(dbName)) * TICK_MS;
   const busyMs = (machineBusyTicks() - t0.busy) * TICK_MS;
   const benchMs = (benchUs.user + benchUs.system) / 1000;
@@ -373,24 +312,6 @@ interface Row {
   runs: Run[];
   /** Per round: this server's req/s over the floor's in the same round. */
   ratios: number[];
-}
-
-async function withPostgresDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
-  const name = `payrail_bench_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: PG_BASE });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(PG_BASE);
-  url.pathname = `/${name}`;
-  try {
-    return await fn(url.toString());
-  } finally {
-    const c = new pg.Client({ connectionString: PG_BASE });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await c.end();
-  }
 }
 
 async function runEngine(engine: Engine, dbUrl: string | undefined): Promise<Row[]> {
@@ -542,7 +463,7 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   for (const engine of ENGINES) {
     process.stderr.write(`${engine}:\n`);
-    rows.push(...(engine === 'postgres' ? await withPostgresDatabase((url) => runEngine(engine, url)) : await runEngine(engine, undefined)));
+    rows.push(...(engine === 'postgres' ? await withPostgresDatabase(PG_BASE, 'payrail_bench', (url) => runEngine(engine, url)) : await runEngine(engine, undefined)));
   }
 
   const out = ['', ...info.map((l) => `  ${l}`), '', table(rows), ''];
