@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { launchChromium, noBrowser } from '../helpers/browser.js';
+import { launchChromium, noBrowser, reportCspViolations } from '../helpers/browser.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
 /**
@@ -21,12 +21,7 @@ describe('API reference at /docs (browser)', { skip: noBrowser }, () => {
     [h, browser] = await Promise.all([startHarness(), launchChromium()]);
     base = await h.runtime.app.listen({ port: 0, host: '127.0.0.1' });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.addInitScript(
-      "document.addEventListener('securitypolicyviolation', (e) => console.error('securitypolicyviolation: ' + e.violatedDirective + ' ' + e.blockedURI));",
-    );
-    context.on('console', (m) => {
-      if (/securitypolicyviolation|Content Security Policy/i.test(m.text())) cspReports.push(m.text());
-    });
+    await reportCspViolations(context, cspReports);
     // Every request the page makes, wherever it goes; anything off the server's origin is refused.
     await context.route('**/*', (route) => {
       const url = route.request().url();

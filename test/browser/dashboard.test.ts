@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { bankCard } from '../helpers/acquiring.js';
-import { eventually, launchChromium, noBrowser, startShop, type Shop } from '../helpers/browser.js';
+import { eventually, launchChromium, noBrowser, startShop, type Shop, reportCspViolations } from '../helpers/browser.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { ok, patchProject, untilFinal } from '../helpers/payouts.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
@@ -55,12 +55,7 @@ describe('dashboard (browser)', { skip: noBrowser }, () => {
     if (SHOTS) fs.mkdirSync(SHOTS, { recursive: true });
 
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await context.addInitScript(
-      "document.addEventListener('securitypolicyviolation', (e) => console.error('securitypolicyviolation: ' + e.violatedDirective + ' ' + e.blockedURI));",
-    );
-    context.on('console', (m) => {
-      if (/securitypolicyviolation|Content Security Policy/i.test(m.text())) cspReports.push(`${m.location().url}: ${m.text()}`);
-    });
+    await reportCspViolations(context, cspReports);
   });
   beforeEach(() => void (cspReports.length = 0));
   after(async () => {

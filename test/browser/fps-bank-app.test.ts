@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { hook } from '../helpers/acquiring.js';
-import { eventually, launchChromium, noBrowser, startShop, type Shop } from '../helpers/browser.js';
+import { eventually, launchChromium, noBrowser, startShop, type Shop, reportCspViolations } from '../helpers/browser.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { ok, patchProject } from '../helpers/payouts.js';
@@ -28,12 +28,7 @@ describe('FPS bank app (browser)', { skip: noBrowser }, () => {
     rx = await startReceiver((await h.runtime.app.inject({ method: 'GET', url: '/api/v1/public-key' })).body);
     await patchProject(h, 'demo', { webhook_url: rx.url, auto_confirm: true });
     context = await browser.newContext({ viewport: { width: 420, height: 800 } });
-    await context.addInitScript(
-      "document.addEventListener('securitypolicyviolation', (e) => console.error('securitypolicyviolation: ' + e.violatedDirective + ' ' + e.blockedURI));",
-    );
-    context.on('console', (m) => {
-      if (/securitypolicyviolation|Content Security Policy/i.test(m.text())) cspReports.push(`${m.location().url}: ${m.text()}`);
-    });
+    await reportCspViolations(context, cspReports);
   });
   beforeEach(() => void (cspReports.length = 0));
   after(async () => {

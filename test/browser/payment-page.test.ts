@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 import { bankCard } from '../helpers/acquiring.js';
-import { eventually, launchChromium, noBrowser, paymentLink, publicToken, startShop, type Shop } from '../helpers/browser.js';
+import { eventually, launchChromium, noBrowser, paymentLink, publicToken, startShop, type Shop, reportCspViolations } from '../helpers/browser.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { ok, patchProject, statusOf, until } from '../helpers/payouts.js';
 
@@ -28,13 +28,7 @@ describe('payment page (browser)', { skip: noBrowser }, () => {
     // auto_confirm: the page's payments go on without the partner's session/confirm after ready_to_confirm.
     await patchProject(h, 'demo', { auto_confirm: true });
     context = await browser.newContext({ viewport: { width: 1024, height: 800 } });
-    // Both ways a violation shows: the securitypolicyviolation event (in every frame) and Chromium's console error.
-    await context.addInitScript(
-      "document.addEventListener('securitypolicyviolation', (e) => console.error('securitypolicyviolation: ' + e.violatedDirective + ' ' + e.blockedURI));",
-    );
-    context.on('console', (m) => {
-      if (/securitypolicyviolation|Content Security Policy/i.test(m.text())) cspReports.push(`${m.location().url}: ${m.text()}`);
-    });
+    await reportCspViolations(context, cspReports);
   });
   beforeEach(() => void (cspReports.length = 0));
   after(async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { eventually, launchChromium, noBrowser, publicToken } from '../helpers/browser.js';
+import { eventually, launchChromium, noBrowser, publicToken, reportCspViolations } from '../helpers/browser.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
 /**
@@ -21,12 +21,7 @@ describe('self-employed widget (browser)', { skip: noBrowser }, () => {
     [h, browser] = await Promise.all([startHarness(), launchChromium()]);
     base = await h.runtime.app.listen({ port: 0, host: '127.0.0.1' });
     context = await browser.newContext({ viewport: { width: 800, height: 700 } });
-    await context.addInitScript(
-      "document.addEventListener('securitypolicyviolation', (e) => console.error('securitypolicyviolation: ' + e.violatedDirective + ' ' + e.blockedURI));",
-    );
-    context.on('console', (m) => {
-      if (/securitypolicyviolation|Content Security Policy/i.test(m.text())) cspReports.push(`${m.location().url}: ${m.text()}`);
-    });
+    await reportCspViolations(context, cspReports);
   });
   beforeEach(() => void (cspReports.length = 0));
   after(async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { Browser, BrowserContext, FrameLocator, Page } from 'playwright-core';
-import { eventually, launchChromium, noBrowser, partnerPage, publicToken, startShop, type Shop } from '../helpers/browser.js';
+import { eventually, launchChromium, noBrowser, partnerPage, publicToken, startShop, type Shop, reportCspViolations } from '../helpers/browser.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 import { ok, patchProject, payoutIn, untilFinal } from '../helpers/payouts.js';
 
@@ -26,12 +26,7 @@ describe('tokenization widget (browser)', { skip: noBrowser }, () => {
     // auto_confirm: the payout to the tokenized card goes through without a session/confirm from the test.
     await patchProject(h, 'demo', { auto_confirm: true });
     context = await browser.newContext({ viewport: { width: 390, height: 844 } });
-    await context.addInitScript(
-      "document.addEventListener('securitypolicyviolation', (e) => console.error('securitypolicyviolation: ' + e.violatedDirective + ' ' + e.blockedURI));",
-    );
-    context.on('console', (m) => {
-      if (/securitypolicyviolation|Content Security Policy/i.test(m.text())) cspReports.push(`${m.location().url}: ${m.text()}`);
-    });
+    await reportCspViolations(context, cspReports);
   });
   beforeEach(() => void (cspReports.length = 0));
   after(async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import type { Harness } from './harness.js';
 
 /**
@@ -21,6 +21,19 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/**
+ * Records every Content-Security-Policy violation on the context's pages into `reports`, both ways
+ * one shows: the securitypolicyviolation event (in every frame) and Chromium's console error.
+ */
+export async function reportCspViolations(context: BrowserContext, reports: string[]): Promise<void> {
+  await context.addInitScript(
+    "document.addEventListener('securitypolicyviolation', (e) => console.error('securitypolicyviolation: ' + e.violatedDirective + ' ' + e.blockedURI));",
+  );
+  context.on('console', (m) => {
+    if (/securitypolicyviolation|Content Security Policy/i.test(m.text())) reports.push(`${m.location().url}: ${m.text()}`);
   });
 }
 
