@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -12,6 +11,7 @@ import { startReceiver, type Receiver } from './helpers/receiver.js';
 import { onPostgres } from './helpers/test-db.js';
 import { ROOT, ensureBuilt } from './helpers/worker-process.js';
 import { USD, bankCard, hook, hooksFor, patchProject, typesFor } from './helpers/acquiring.js';
+import { freePort } from './helpers/server-process.js';
 
 /**
  * Races on one session, over real sockets: 50 concurrent session/confirm calls give exactly one
@@ -217,14 +217,6 @@ describe('two `payrail serve` processes on one PostgreSQL database', { skip: !on
   const killAll = () => {
     for (const s of servers) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
   };
-
-  async function freePort(): Promise<number> {
-    const srv = net.createServer();
-    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-    const { port } = srv.address() as net.AddressInfo;
-    await new Promise((resolve) => srv.close(resolve));
-    return port;
-  }
 
   before(async () => {
     await ensureBuilt();

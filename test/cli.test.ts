@@ -3,7 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -12,6 +12,7 @@ import { TIMESTAMP, signBody } from './helpers/harness.js';
 import { postSigned } from './helpers/peer.js';
 import { defaultWireSettings, fingerprintOf } from './helpers/wire.js';
 import { freshDatabase, onPostgres, type TestDatabase } from './helpers/test-db.js';
+import { freePort } from './helpers/server-process.js';
 
 /**
  * The real thing: `node bin/payrail.js serve` as a child process on a temp data dir and a free
@@ -40,14 +41,6 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     killChildren();
     process.exit(128 + (signal === 'SIGTERM' ? 15 : 2));
   });
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
 }
 
 let dataDir: string;

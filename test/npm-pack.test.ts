@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freshDatabase, type TestDatabase } from './helpers/test-db.js';
 import { ensureBuilt, ROOT } from './helpers/worker-process.js';
+import { freePort } from './helpers/server-process.js';
 
 /**
  * `npm pack` gives a package that works outside the clone: the tarball holds everything the server
@@ -29,14 +29,6 @@ let tarball: string;
 let packed: string[] = [];
 let tdb: TestDatabase | undefined;
 let server: ChildProcess | undefined;
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((resolve) => srv.close(resolve));
-  return port;
-}
 
 describe('npm pack', { skip: !npmFound && 'npm is not on PATH' }, () => {
   before(async () => {

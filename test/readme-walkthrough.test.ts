@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -10,6 +10,7 @@ import type { Browser } from 'playwright-core';
 import { launchChromium, noBrowser } from './helpers/browser.js';
 import { freshDatabase, type TestDatabase } from './helpers/test-db.js';
 import { ensureBuilt, ROOT } from './helpers/worker-process.js';
+import { freePort } from './helpers/server-process.js';
 
 /**
  * The README's five-minute walkthrough, run as written: every command is taken from README.md (a
@@ -32,14 +33,6 @@ let rxPort: number;
 const children: ChildProcess[] = [];
 let serverOut = '';
 let receiverOut = '';
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port: p } = srv.address() as net.AddressInfo;
-  await new Promise((resolve) => srv.close(resolve));
-  return p;
-}
 
 function env(): NodeJS.ProcessEnv {
   return { PATH: process.env['PATH'], HOME: process.env['HOME'], PORT: String(port), LOG_LEVEL: 'warn', ...(tdb.url ? { DATABASE_URL: tdb.url } : {}) };

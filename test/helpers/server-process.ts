@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { KeyObject } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { signBody } from './harness.js';
 import { ROOT } from './worker-process.js';
@@ -115,4 +116,13 @@ export async function pool<T, R>(items: readonly T[], concurrency: number, fn: (
     }),
   );
   return out;
+}
+
+/** A port nothing listens on now, on loopback (for a server process the test starts). */
+export async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
 }
