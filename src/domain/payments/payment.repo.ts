@@ -1,8 +1,8 @@
 import type { Queryable, Tx } from '../../platform/db/database.js';
 import { jsonColumn } from '../../platform/db/json.js';
 import type { PaymentsTable } from '../../platform/db/schema.js';
-import { sql, type RawBuilder, type Selectable } from 'kysely';
-import { reviveDates } from '../sessions/session-view.js';
+import type { Selectable } from 'kysely';
+import { reviveDates } from '../sessions/operation-kind.js';
 import { operationErrorOf, type OperationError } from '../../kernel/operation-errors.js';
 import type { SplitShare } from '../ledger/revenue-split.js';
 import type { RecurrentToken } from '../tokens/public-token.repo.js';
@@ -149,13 +149,12 @@ export async function findPaymentByTdsId(db: Queryable, tdsId: string): Promise<
   return row && toPayment(row);
 }
 
-/** The rows listSessionPayments reads, for the session view's one-statement read (session-view.ts JointlyListed). */
-export function sessionPaymentsSelect(sessionId: string): RawBuilder<unknown> {
-  return sql`SELECT p.*, rt.created_at AS rt_created_at, rt.finished_at AS rt_finished_at, rt.disabled_at AS rt_disabled_at, rt.card_id AS rt_card_id
-    FROM payments p LEFT JOIN recurrent_tokens rt ON rt.token = p.recurrent_token WHERE p.session_id = ${sessionId}`;
-}
+/** The rows listSessionPayments reads, `$1` the session: the payments' part of the session view's one statement (OperationKind.joint). */
+export const SESSION_PAYMENTS_SQL =
+  'SELECT p.*, rt.created_at AS rt_created_at, rt.finished_at AS rt_finished_at, rt.disabled_at AS rt_disabled_at, rt.card_id AS rt_card_id ' +
+  'FROM payments p LEFT JOIN recurrent_tokens rt ON rt.token = p.recurrent_token WHERE p.session_id = $1';
 
-/** A payment from its row as JSON (sessionPaymentsSelect through json_agg). */
+/** A payment from its row as JSON (SESSION_PAYMENTS_SQL through json_agg). */
 export function paymentFromJson(row: Record<string, unknown>): Payment {
   return toPayment(reviveDates(row, ['created_at', 'updated_at', 'finished_at', 'rt_created_at', 'rt_finished_at', 'rt_disabled_at']) as unknown as PaymentRow);
 }

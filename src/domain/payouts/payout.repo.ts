@@ -1,5 +1,5 @@
-import { sql, type RawBuilder, type Selectable } from 'kysely';
-import { reviveDates } from '../sessions/session-view.js';
+import type { Selectable } from 'kysely';
+import { reviveDates } from '../sessions/operation-kind.js';
 import type { Queryable, Tx } from '../../platform/db/database.js';
 import { jsonColumn } from '../../platform/db/json.js';
 import type { PayoutsTable } from '../../platform/db/schema.js';
@@ -106,12 +106,10 @@ export async function findPayout(db: Queryable, id: string): Promise<Payout | un
   return row && toPayout(row);
 }
 
-/** The rows listSessionPayouts reads, for the session view's one-statement read (session-view.ts JointlyListed). */
-export function sessionPayoutsSelect(sessionId: string): RawBuilder<unknown> {
-  return sql`SELECT * FROM payouts WHERE session_id = ${sessionId}`;
-}
+/** The rows listSessionPayouts reads, `$1` the session: the payouts' part of the session view's one statement (OperationKind.joint). */
+export const SESSION_PAYOUTS_SQL = 'SELECT * FROM payouts WHERE session_id = $1';
 
-/** A payout from its row as JSON (sessionPayoutsSelect through json_agg). */
+/** A payout from its row as JSON (SESSION_PAYOUTS_SQL through json_agg). */
 export function payoutFromJson(row: Record<string, unknown>): Payout {
   return toPayout(reviveDates(row, ['created_at', 'updated_at', 'finished_at']) as unknown as Selectable<PayoutsTable>);
 }

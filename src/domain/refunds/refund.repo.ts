@@ -1,5 +1,5 @@
-import { sql, type RawBuilder, type Selectable } from 'kysely';
-import { reviveDates } from '../sessions/session-view.js';
+import type { Selectable } from 'kysely';
+import { reviveDates } from '../sessions/operation-kind.js';
 import type { Queryable, Tx } from '../../platform/db/database.js';
 import { jsonColumn } from '../../platform/db/json.js';
 import type { RefundsTable } from '../../platform/db/schema.js';
@@ -45,12 +45,10 @@ function toRefund(r: Selectable<RefundsTable>): Refund {
   };
 }
 
-/** The rows listSessionRefunds reads, for the session view's one-statement read (session-view.ts JointlyListed). */
-export function sessionRefundsSelect(sessionId: string): RawBuilder<unknown> {
-  return sql`SELECT * FROM refunds WHERE session_id = ${sessionId}`;
-}
+/** The rows listSessionRefunds reads, `$1` the session: the refunds' part of the session view's one statement (OperationKind.joint). */
+export const SESSION_REFUNDS_SQL = 'SELECT * FROM refunds WHERE session_id = $1';
 
-/** A refund from its row as JSON (sessionRefundsSelect through json_agg). */
+/** A refund from its row as JSON (SESSION_REFUNDS_SQL through json_agg). */
 export function refundFromJson(row: Record<string, unknown>): Refund {
   return toRefund(reviveDates(row, ['created_at', 'finished_at']) as unknown as Selectable<RefundsTable>);
 }

@@ -37,6 +37,12 @@ export interface OperationKind<Op = unknown> {
   readonly name: string;
   /** The session's operations of this kind, oldest first. */
   list(q: Queryable, sessionId: string): Promise<readonly Op[]>;
+  /**
+   * The same operations as `list`, read inside the session view's one statement (session-view.ts)
+   * instead of a statement of their own. A kind without it is read through `list`, and so then is
+   * every kind of that view.
+   */
+  readonly joint?: JointListing<Op>;
   summarize(op: Op): OperationSummary;
   /** "payment pm_1 is pending (waiting for the payer on 3-D Secure)": for error descriptions. */
   describe(op: Op): string;
@@ -47,6 +53,25 @@ export interface OperationKind<Op = unknown> {
    * session once for all of them, from those returned operations.
    */
   readonly actions?: OperationActions<Op>;
+}
+
+/**
+ * A kind's part of the session view's one statement: `sql` is the SELECT of one session's rows of
+ * this kind, with `$1` for the session id and no other parameter (it runs as a subquery under
+ * `json_agg`, in no particular order: the view sorts); `fromJson` maps one such row as JSON gives it
+ * back (timestamps as strings, see `reviveDates`; bigints as numbers; json columns as values) to the
+ * same operation `list` returns.
+ */
+export interface JointListing<Op> {
+  readonly sql: string;
+  fromJson(row: Record<string, unknown>): Op;
+}
+
+/** JSON's timestamp strings back to Dates, for `fromJson` mappers. */
+export function reviveDates<T extends Record<string, unknown>>(row: T, columns: readonly string[]): T {
+  const out: Record<string, unknown> = { ...row };
+  for (const c of columns) if (typeof out[c] === 'string') out[c] = new Date(out[c] as string);
+  return out as T;
 }
 
 export interface ActionContext {

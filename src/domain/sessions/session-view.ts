@@ -1,8 +1,10 @@
-import { sql, type RawBuilder } from 'kysely';
+import { createHash } from 'node:crypto';
 import type { Queryable, Tx } from '../../platform/db/database.js';
+import { runStatement, statement, type Statement } from '../../platform/db/prepared.js';
+import type { SessionRow } from '../../platform/db/schema.js';
 import { transition } from '../../kernel/state-machine.js';
-import type { OperationKind, OperationKinds, SessionOperation } from './operation-kind.js';
-import { updateSessionState, type Session } from './session.repo.js';
+import type { JointListing, OperationKind, OperationKinds, SessionOperation } from './operation-kind.js';
+import { findSession, toSession, updateSessionState, type Session } from './session.repo.js';
 import { SESSION_TRANSITIONS, type NextAction, type SessionStatus } from './session.status.js';
 
 /** A session with all its operations, of every kind: what responses and webhooks render. */
@@ -17,52 +19,79 @@ export const viewOperations = <Op>(view: SessionView, kind: OperationKind<Op>): 
   view.operations.filter((o) => o.kind === (kind as OperationKind)).map((o) => o.op as Op);
 
 /**
- * What a kind may add to the port so that the view reads its operations in the same statement as the
- * other kinds' (one round trip for the whole view, not one per kind): the SELECT of one session's
- * rows, and the mapper from such a row as JSON (timestamps as strings, bigints as numbers). A view
- * over kinds that do not all offer it reads kind by kind, through `list`.
+ * The session view in one statement (each kind's `joint` SELECT as a json_agg column), built once
+ * per list of kinds and registered as a prepared statement (named on PostgreSQL, parsed once on
+ * PGlite). `view` reads the session row with its operations, `$1` the session id and `$2` the
+ * project (one snapshot for all of it); `operations` reads only the operations, for a caller that
+ * already holds the session (locked: a lock taken in the same statement would re-check the session
+ * row after waiting, but not re-read the operations under it).
  */
-export interface JointlyListed<Op> {
-  readonly joint: {
-    select(sessionId: string): RawBuilder<unknown>;
-    fromJson(row: Record<string, unknown>): Op;
-  };
+interface ViewStatements {
+  readonly kinds: readonly (OperationKind & { joint: JointListing<unknown> })[];
+  readonly view: Statement;
+  readonly operations: Statement;
 }
 
-const isJoint = (kind: OperationKind): kind is OperationKind & JointlyListed<unknown> => 'joint' in kind;
+const statements = new WeakMap<OperationKinds, ViewStatements | null>();
 
-/** JSON's timestamp strings back to Dates, for `fromJson` mappers. */
-export function reviveDates<T extends Record<string, unknown>>(row: T, columns: readonly string[]): T {
-  const out: Record<string, unknown> = { ...row };
-  for (const c of columns) if (typeof out[c] === 'string') out[c] = new Date(out[c] as string);
-  return out as T;
-}
-
-async function listAll(db: Queryable, kinds: readonly (OperationKind & JointlyListed<unknown>)[], sessionId: string): Promise<unknown[][]> {
-  const columns = kinds.map((k, i) => sql`(SELECT coalesce(json_agg(x), '[]'::json) FROM (${k.joint.select(sessionId)}) x) AS ${sql.ref(`k${i}`)}`);
-  const res = await sql<Record<string, unknown>>`SELECT ${sql.join(columns)}`.execute(db);
-  const row = res.rows[0] ?? {};
-  return kinds.map((k, i) => {
-    const value = row[`k${i}`];
-    const rows = (typeof value === 'string' ? JSON.parse(value) : value) as Record<string, unknown>[];
-    return rows.map((r) => k.joint.fromJson(r));
-  });
-}
-
-export async function loadSessionView(db: Queryable, kinds: OperationKinds, session: Session): Promise<SessionView> {
-  const operations: SessionOperation[] = [];
-  const joint = kinds.filter(isJoint);
-  if (joint.length === kinds.length) {
-    const lists = await listAll(db, joint, session.id);
-    kinds.forEach((kind, i) => {
-      for (const op of lists[i] ?? []) operations.push({ kind, op, summary: kind.summarize(op) });
-    });
-  } else {
-    // Sequential: a transaction has one connection.
-    for (const kind of kinds) for (const op of await kind.list(db, session.id)) operations.push({ kind, op, summary: kind.summarize(op) });
+function viewStatements(kinds: OperationKinds): ViewStatements | null {
+  const known = statements.get(kinds);
+  if (known !== undefined) return known;
+  const joint = kinds.filter((k): k is OperationKind & { joint: JointListing<unknown> } => k.joint !== undefined);
+  let built: ViewStatements | null = null;
+  if (joint.length === kinds.length && joint.length > 0) {
+    const columns = joint.map((k, i) => `(SELECT coalesce(json_agg(x), '[]'::json) FROM (${k.joint.sql}) x) AS ${opColumn(i)}`).join(', ');
+    const view = `SELECT s.*, ${columns} FROM sessions s WHERE s.id = $1 AND s.project_id = $2`;
+    const operations = `SELECT ${columns}`;
+    // Named by the text: two servers in one process with other kinds get two statements.
+    const tag = createHash('sha1').update(view).digest('hex').slice(0, 12);
+    built = { kinds: joint, view: statement(`session_view_${tag}`, view), operations: statement(`session_operations_${tag}`, operations) };
   }
-  operations.sort((a, b) => a.summary.createdAt.getTime() - b.summary.createdAt.getTime() || (a.summary.id < b.summary.id ? -1 : 1));
-  return { session, operations };
+  statements.set(kinds, built);
+  return built;
+}
+
+const opColumn = (i: number) => `payrail_ops_${i}`;
+
+function operationsOf(st: ViewStatements, row: Record<string, unknown>): SessionOperation[] {
+  const operations: SessionOperation[] = [];
+  st.kinds.forEach((kind, i) => {
+    const value = row[opColumn(i)];
+    const rows = (typeof value === 'string' ? JSON.parse(value) : value) as Record<string, unknown>[];
+    for (const r of rows) {
+      const op = kind.joint.fromJson(r);
+      operations.push({ kind, op, summary: kind.summarize(op) });
+    }
+  });
+  return sortOperations(operations);
+}
+
+function sortOperations(operations: SessionOperation[]): SessionOperation[] {
+  return operations.sort((a, b) => a.summary.createdAt.getTime() - b.summary.createdAt.getTime() || (a.summary.id < b.summary.id ? -1 : 1));
+}
+
+/** A session's operations, every kind, for a caller that holds the session (usually locked). */
+export async function loadSessionView(db: Queryable, kinds: OperationKinds, session: Session): Promise<SessionView> {
+  const st = viewStatements(kinds);
+  if (st) return { session, operations: operationsOf(st, (await runStatement(db, st.operations, [session.id])).rows[0] ?? {}) };
+  const operations: SessionOperation[] = [];
+  // Sequential: a transaction has one connection.
+  for (const kind of kinds) for (const op of await kind.list(db, session.id)) operations.push({ kind, op, summary: kind.summarize(op) });
+  return { session, operations: sortOperations(operations) };
+}
+
+/**
+ * A project's session with all its operations, read (not locked) in one statement: session/status.
+ * Undefined when the project has no such session.
+ */
+export async function findSessionView(db: Queryable, kinds: OperationKinds, projectId: string, sessionId: string): Promise<SessionView | undefined> {
+  const st = viewStatements(kinds);
+  if (!st) {
+    const session = await findSession(db, projectId, sessionId);
+    return session && loadSessionView(db, kinds, session);
+  }
+  const row = (await runStatement(db, st.view, [sessionId, projectId])).rows[0];
+  return row && { session: toSession(row as unknown as SessionRow), operations: operationsOf(st, row) };
 }
 
 /**

@@ -40,7 +40,8 @@ export interface Session {
   readonly apiVersion: ApiVersion | null;
 }
 
-function toSession(row: SessionRow): Session {
+/** The one row mapper of a session (the session view's statement reads the row too). */
+export function toSession(row: SessionRow): Session {
   return {
     id: row.id,
     projectId: String(row.project_id),

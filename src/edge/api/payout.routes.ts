@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { defineMethod, type ApiMethod } from '../http/partner-api.js';
+import { defineMethod, defineRead, type ApiMethod } from '../http/partner-api.js';
 import { walletBalancesAt } from '../../domain/ledger/ledger.service.js';
 import { lockOwnSession } from '../../domain/sessions/session.service.js';
 import { SessionResponse } from '../wire/session.schema.js';
@@ -7,7 +7,7 @@ import { payoutDestination } from '../wire/payout.wire.js';
 import { renderSession } from '../wire/session.wire.js';
 import { FPS_BANKS } from '../../domain/payouts/fps-banks.js';
 import { readClockOffset } from '../../platform/clock/clock.repo.js';
-import type { Tx } from '../../platform/db/database.js';
+import type { Queryable } from '../../platform/db/database.js';
 import type { Clock } from '../../kernel/clock.js';
 import { CustomerVerificationBody, CustomerVerificationV2Body, InitPayoutBody, StartPayoutBody, WalletBalanceBody } from '../wire/payout.schema.js';
 import { invalidRequest } from '../../kernel/errors.js';
@@ -27,9 +27,9 @@ export const BALANCE_NOW_WINDOW_MS = 30_000;
  * sandbox's now. With the clock never moved (and in live mode) request_datetime is always read as
  * given. The offset is the shared one, so an advance made on another instance counts at once.
  */
-async function balanceInstant(tx: Tx, clock: Clock, requested: Date): Promise<Date> {
+async function balanceInstant(db: Queryable, clock: Clock, requested: Date): Promise<Date> {
   const real = Date.now();
-  const offset = Math.max(await readClockOffset(tx), clock.now().getTime() - real, 0);
+  const offset = Math.max(await readClockOffset(db), clock.now().getTime() - real, 0);
   const now = real + offset;
   const t = requested.getTime();
   if (offset > 0 && Math.abs(t - real) <= BALANCE_NOW_WINDOW_MS) return new Date(now);
@@ -87,24 +87,22 @@ export function payoutMethods(deps: PayoutDeps): ApiMethod[] {
         return { session: renderSession(view, ctx.version, ctx.project) };
       },
     }),
-    defineMethod<unknown>({
+    defineRead<unknown>({
       path: 'fps/banks',
       // The SDK reads it with GET and a signed `[]` body, on v1 or v2 (FpsApi); other clients POST.
       httpMethods: ['GET', 'POST'],
       noParameters: true,
-      wakesWorker: false,
       summary: 'The banks of the Faster Payment System (sandbox list); GET or POST, body empty, [] or {}, signed as sent',
       body: Type.Object({}),
       run: async () => ({ banks: FPS_BANKS }),
     }),
-    defineMethod<WalletBalanceBody>({
+    defineRead<WalletBalanceBody>({
       path: 'wallet/balance',
       versions: ['v1'],
-      wakesWorker: false,
       summary: "The payout wallet's balance in each currency, as of request_datetime (§5.15)",
       body: WalletBalanceBody,
-      run: async (tx, ctx, body) => ({
-        wallets: (await walletBalancesAt(tx, ctx.project.id, await balanceInstant(tx, deps.clock, new Date(body.request_datetime)))).map((w) => ({
+      run: async (db, ctx, body) => ({
+        wallets: (await walletBalancesAt(db, ctx.project.id, await balanceInstant(db, deps.clock, new Date(body.request_datetime)))).map((w) => ({
           id: w.id,
           amount_details: { amount: w.amount, currency: w.currency },
         })),

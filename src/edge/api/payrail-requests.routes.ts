@@ -5,7 +5,7 @@ import type { Clock } from '../../kernel/clock.js';
 import { formatTimestamp } from '../../kernel/time.js';
 import { listRequests, type LoggedRequest } from '../../platform/request-log/request-log.repo.js';
 import type { RequestLogWriter } from '../../platform/request-log/request-log.writer.js';
-import { defineMethod, type ApiMethod } from '../http/partner-api.js';
+import { defineRead, type ApiMethod } from '../http/partner-api.js';
 import { IDEMPOTENCY_HEADER } from '../http/idempotency.js';
 
 /**
@@ -110,13 +110,12 @@ export async function requestsPage(db: Parameters<typeof listRequests>[0], proje
 
 export function payrailRequestMethods(): ApiMethod[] {
   return [
-    defineMethod<RequestsBody>({
+    defineRead<RequestsBody>({
       path: 'payrail/requests',
       summary:
         'payrail extension: the project\'s own API requests, oldest first (after `after`, or the newest `limit` without it), with status, error code, latency, idempotency key and request id; never a body',
-      wakesWorker: false,
       body: RequestsBody,
-      run: async (tx, ctx, body) => requestsPage(tx, ctx.project.id, body.after, body.limit),
+      run: async (db, ctx, body) => requestsPage(db, ctx.project.id, body.after, body.limit),
     }),
   ];
 }

@@ -1,7 +1,7 @@
 import { defineMethod, defineRead, type ApiMethod } from '../http/partner-api.js';
 import { CreateSessionBody, SessionResponse, SessionStatusBody } from '../wire/session.schema.js';
-import { createSession, getSession, planSession, type SessionDeps } from '../../domain/sessions/session.service.js';
-import { loadSessionView } from '../../domain/sessions/session-view.js';
+import { createSession, planSession, sessionNotFound, type SessionDeps } from '../../domain/sessions/session.service.js';
+import { findSessionView } from '../../domain/sessions/session-view.js';
 import { renderSession, sessionParamsFromWire } from '../wire/session.wire.js';
 
 export function sessionMethods(deps: SessionDeps): ApiMethod[] {
@@ -26,7 +26,12 @@ export function sessionMethods(deps: SessionDeps): ApiMethod[] {
       summary: 'The full session with its operations (§5.9)',
       body: SessionStatusBody,
       response: SessionResponse,
-      run: async (db, ctx, body) => ({ session: renderSession(await loadSessionView(db, deps.operations, await getSession(db, ctx.project, body.session_id)), ctx.version, ctx.project) }),
+      // One statement: the session row with every kind's operations (session-view.ts).
+      run: async (db, ctx, body) => {
+        const view = await findSessionView(db, deps.operations, ctx.project.id, body.session_id);
+        if (!view) throw sessionNotFound(body.session_id);
+        return { session: renderSession(view, ctx.version, ctx.project) };
+      },
     }),
   ];
 }

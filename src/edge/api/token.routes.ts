@@ -1,7 +1,7 @@
 import cors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../../platform/db/database.js';
-import { defineMethod, type ApiMethod } from '../http/partner-api.js';
+import { defineMethod, defineRead, type ApiMethod } from '../http/partner-api.js';
 import { ApiError } from '../../kernel/errors.js';
 import { PublicTokenBody, RecurrentBody, TokenInfoBody, TokenizeCardBody } from '../wire/token.schema.js';
 import { findSession } from '../../domain/sessions/session.repo.js';
@@ -23,21 +23,19 @@ export function tokenMethods(deps: TokenDeps): ApiMethod[] {
         }),
       }),
     }),
-    defineMethod<TokenInfoBody>({
+    defineRead<TokenInfoBody>({
       path: 'token/info',
       versions: ['v1'],
-      wakesWorker: false,
       summary: 'Information on a card token, a public token or a recurrent token (§5.14)',
       body: TokenInfoBody,
-      run: async (tx, ctx, body) => ({ info: await tokenInfo(tx, ctx.project, body as Record<string, unknown>, deps.clock.now()) }),
+      run: async (db, ctx, body) => ({ info: await tokenInfo(db, ctx.project, body as Record<string, unknown>, deps.clock.now()) }),
     }),
-    defineMethod<RecurrentBody>({
+    defineRead<RecurrentBody>({
       path: 'recurrent/status',
       versions: ['v1'],
-      wakesWorker: false,
       summary: 'A recurrent token and whether it is active',
       body: RecurrentBody,
-      run: async (tx, ctx, body) => ({ recurrent: await recurrentStatus(tx, ctx.project, body.recurrent.token, deps.clock.now()) }),
+      run: async (db, ctx, body) => ({ recurrent: await recurrentStatus(db, ctx.project, body.recurrent.token, deps.clock.now()) }),
     }),
     defineMethod<RecurrentBody>({
       path: 'recurrent/disable',
