@@ -11,8 +11,9 @@
  * For each engine (and, with BENCH_LARGE=1, again on a large database: 1M sessions, 200k payments
  * with 200k refunds and 1M delivered webhooks on PostgreSQL; a tenth of that on PGlite, generated
  * with generate_series), it prints:
- * - statements per lifecycle by step, counted inside the server process (bench/statement-counter.mjs)
- *   over BENCH_COUNT lifecycles run one at a time, and their unloaded latency;
+ * - statements per lifecycle by step, counted inside the server process (bench/count-statements.mjs:
+ *   every pg query, every PGlite Query/Execute message, BEGIN and COMMIT included) over BENCH_COUNT
+ *   lifecycles run one at a time, and their unloaded latency;
  * - lifecycles/s with BENCH_PARALLEL in flight, p50/p99 (from the init request to the verified
  *   payment_finished), CPU ms per lifecycle of the server process and of PostgreSQL's processes
  *   (from /proc, so the figures hold on a busy machine);
@@ -101,21 +102,21 @@ function receiver(serverKey: () => KeyObject) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// payrail, with the statement counter loaded.
+// payrail, with the statement counter (bench/count-statements.mjs) loaded.
 
 interface Server {
   url: string;
   dataDir: string;
   proc: ChildProcess;
   admin(method: string, p: string, body?: unknown): Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Statements sent since the server started, by text (running totals: take differences). */
   counts(): Promise<Map<string, number>>;
-  resetCounts(): void;
   stop(): Promise<void>;
 }
 
 async function startServer(engine: string, databaseUrl: string | undefined, dataDir: string): Promise<Server> {
   const port = await freePort();
-  const proc = spawn(process.execPath, ['--import', path.join(ROOT, 'bench/statement-counter.mjs'), path.join(ROOT, 'bin/payrail.js'), 'serve'], {
+  const proc = spawn(process.execPath, ['--import', path.join(ROOT, 'bench/count-statements.mjs'), path.join(ROOT, 'bin/payrail.js'), 'serve'], {
     env: { ...process.env, PORT: String(port), PAYRAIL_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
@@ -154,9 +155,6 @@ async function startServer(engine: string, databaseUrl: string | undefined, data
         proc.on('message', on);
         proc.send({ counter: 'read' });
       });
-    },
-    resetCounts() {
-      proc.send({ counter: 'reset' });
     },
     async stop() {
       proc.kill('SIGTERM');
@@ -291,22 +289,31 @@ async function loaded(label: string, lifecycle: Lifecycle, cpu: () => { serverMs
   return { label, done: times.length, failures, perSecond: times.length / seconds, p50: pct(times, 50), p99: pct(times, 99), serverMs: used.serverMs / done, dbMs: used.dbMs / done };
 }
 
-/** Lifecycles one at a time, the statements of each step counted in the server. */
+/**
+ * Lifecycles one at a time, the statements of each step counted in the server: differences of the
+ * server's running totals at each mark, so nothing falls between two reads. What runs between one
+ * lifecycle's last webhook and the next one's init call (the last attempt's record, polling) is a
+ * step of its own; after the last lifecycle the bench waits 100 ms for it.
+ */
 async function counted(srv: Server, lifecycle: Lifecycle) {
   const phases = new Map<string, Map<string, number>>();
   const times: number[] = [];
+  let last = await srv.counts();
+  const mark = async (phase: string) => {
+    const now = await srv.counts();
+    const into = phases.get(phase) ?? new Map<string, number>();
+    for (const [k, v] of now) if (v - (last.get(k) ?? 0) > 0) into.set(k, (into.get(k) ?? 0) + v - (last.get(k) ?? 0));
+    phases.set(phase, into);
+    last = now;
+  };
   for (let i = 0; i < COUNT; i++) {
-    srv.resetCounts();
+    if (i > 0) await mark('5 after payment_finished (the attempt\'s record, polling)');
     const s = performance.now();
-    await lifecycle(i, async (phase) => {
-      const got = await srv.counts();
-      srv.resetCounts();
-      const into = phases.get(phase) ?? new Map<string, number>();
-      for (const [k, v] of got) into.set(k, (into.get(k) ?? 0) + v);
-      phases.set(phase, into);
-    });
+    await lifecycle(i, mark);
     times.push(performance.now() - s);
   }
+  await new Promise((r) => setTimeout(r, 100));
+  await mark('5 after payment_finished (the attempt\'s record, polling)');
   times.sort((a, b) => a - b);
   const per = [...phases].map(([phase, m]) => ({ phase, total: [...m.values()].reduce((a, b) => a + b, 0) / COUNT, statements: [...m].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, v / COUNT] as const) }));
   return { phases: per, total: per.reduce((a, p) => a + p.total, 0), p50: pct(times, 50) };

@@ -2,6 +2,10 @@ import { sql } from 'kysely';
 import type { Queryable, Tx } from '../db/database.js';
 import { leaseHeld } from '../leases/lease.repo.js';
 import type { JobKind, JobPayloads } from './job-kinds.js';
+import { WakeMarks } from './wake-marks.js';
+
+/** Jobs due at once queued by this process and not yet claimed here (wake-marks.ts). */
+export const jobMarks = new WakeMarks();
 
 export interface NewJob<K extends JobKind = JobKind> {
   readonly kind: K;
@@ -36,7 +40,9 @@ export async function enqueueJob<K extends JobKind>(tx: Queryable, job: NewJob<K
     })
     .onConflict((oc) => oc.column('unique_key').doNothing())
     .executeTakeFirst();
-  return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+  const inserted = Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+  if (inserted && job.runAt.getTime() <= now.getTime()) jobMarks.mark(1);
+  return inserted;
 }
 
 export async function cancelJob(tx: Tx, uniqueKey: string): Promise<void> {
@@ -48,7 +54,7 @@ export async function cancelJob(tx: Tx, uniqueKey: string): Promise<void> {
  * clock. A job whose lease ran out, or whose holder stopped beating, is claimable again.
  */
 export async function claimDueJobs(db: Queryable, worker: string, now: Date, limit: number, leaseSeconds: number): Promise<Job[]> {
-  const res = await sql<{ id: string; kind: string; payload: unknown; run_at: Date; attempts: number; max_attempts: number; unique_key: string | null }>`
+  const res = await sql<{ id: string; kind: string; payload: unknown; run_at: Date; attempts: number; max_attempts: number; unique_key: string | null; queued_due: boolean }>`
     WITH due AS (
       SELECT id FROM jobs
       WHERE run_at <= ${now} AND attempts < max_attempts
@@ -59,7 +65,10 @@ export async function claimDueJobs(db: Queryable, worker: string, now: Date, lim
     )
     UPDATE jobs j SET locked_by = ${worker}, locked_until = clock_timestamp() + make_interval(secs => ${leaseSeconds}), attempts = j.attempts + 1
     FROM due WHERE j.id = due.id
-    RETURNING j.id, j.kind, j.payload, j.run_at, j.attempts, j.max_attempts, j.unique_key`.execute(db);
+    RETURNING j.id, j.kind, j.payload, j.run_at, j.attempts, j.max_attempts, j.unique_key,
+              (j.attempts = 1 AND j.run_at <= j.created_at) AS queued_due`.execute(db);
+  // First runs of jobs queued due at once are what enqueueJob marked.
+  jobMarks.claimed(res.rows.filter((r) => r.queued_due).length, res.rows.length < limit);
   return res.rows
     .map((r) => ({ id: String(r.id), kind: r.kind, payload: r.payload, runAt: new Date(r.run_at), attempts: r.attempts, maxAttempts: r.max_attempts, uniqueKey: r.unique_key }))
     .sort((a, b) => a.runAt.getTime() - b.runAt.getTime() || Number(a.id) - Number(b.id));

@@ -40,8 +40,11 @@ export interface DeliveryWorkerOptions {
 /**
  * Delivers the outbox. A loop claims due webhooks (SKIP LOCKED, per-session order kept by the claim
  * query) into free slots and starts each attempt at once; finished attempts are recorded in small
- * batches, one transaction each. It wakes on `nudge()` (a commit in this process queued something),
- * when a slot frees, and at least every `pollMs` (work queued by other instances, retries coming due).
+ * batches, one statement each (recordAttempts). It claims again at once only when there may be more:
+ * the last claim filled all its room, or a `nudge()` (a commit in this process queued something, or
+ * a NOTIFY from another instance) came while it was claiming (what that commit queued may not have
+ * been visible to the claim); a freed slot claims only after a full claim or a nudge it could not
+ * take. Otherwise it waits for a nudge, or at most `pollMs` (other instances' work, retries coming due).
  */
 export class DeliveryWorker {
   readonly #deps: DeliveryWorkerDeps;
@@ -58,6 +61,10 @@ export class DeliveryWorker {
   readonly #pause = new WakeableSleep();
   #running: Promise<void> | undefined;
   #stopping = false;
+  /** A nudge came since the loop's last claim started: claim again before sleeping. */
+  #woken = false;
+  /** The last claim took as many webhooks as it had room for: more may be due. */
+  #saturated = false;
 
   constructor(deps: DeliveryWorkerDeps, opts: DeliveryWorkerOptions) {
     this.#deps = deps;
@@ -74,6 +81,7 @@ export class DeliveryWorker {
   }
 
   nudge(): void {
+    this.#woken = true;
     this.#pause.wake();
   }
 
@@ -111,10 +119,12 @@ export class DeliveryWorker {
     const free = Math.min(room, this.#maxInFlight - this.#inFlight.size);
     if (free <= 0) return [];
     const batch = await claimDueWebhooks(this.#deps.db, this.#id, this.#deps.clock.now(), free, this.#leaseSeconds);
+    this.#saturated = batch.length === free;
     for (const w of batch) {
       const attempt = this.#attempt(w).finally(() => {
         this.#inFlight.delete(w.id);
-        this.nudge();
+        // The freed slot claims only when more may be waiting for it.
+        if (this.#saturated || this.#woken) this.#pause.wake();
       });
       this.#inFlight.set(w.id, attempt);
     }
@@ -123,15 +133,20 @@ export class DeliveryWorker {
 
   async #loop(): Promise<void> {
     while (!this.#stopping) {
-      let claimed: number;
-      try {
-        claimed = (await this.#claim(64)).length;
-      } catch (err) {
-        this.#deps.log.warn({ err }, 'webhook claim failed; retrying');
-        await this.#pause.sleep(1000);
-        continue;
+      if (this.#inFlight.size < this.#maxInFlight) {
+        this.#woken = false;
+        try {
+          await this.#claim(64);
+        } catch (err) {
+          this.#deps.log.warn({ err }, 'webhook claim failed; retrying');
+          await this.#pause.sleep(1000);
+          continue;
+        }
+        // A nudge during the claim announced a commit the claim may not have seen; a full claim
+        // may have left more behind: claim again. Otherwise nothing more is due now.
+        if ((this.#woken || this.#saturated) && this.#inFlight.size < this.#maxInFlight) continue;
       }
-      if (claimed === 0 || this.#inFlight.size >= this.#maxInFlight) await this.#pause.sleep(this.#pollMs);
+      await this.#pause.sleep(this.#pollMs);
     }
   }
 
@@ -177,7 +192,7 @@ export class DeliveryWorker {
     while (this.#pending.length > 0) {
       const batch = this.#pending.splice(0, 200);
       try {
-        await this.#deps.db.transaction().execute((tx) => recordAttempts(tx, this.#id, batch.map((b) => b.record)));
+        await recordAttempts(this.#deps.db, this.#id, batch.map((b) => b.record));
         batch.forEach((b) => b.done());
       } catch (err) {
         this.#deps.log.error({ err }, 'recording webhook attempts failed; will retry');

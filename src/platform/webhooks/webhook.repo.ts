@@ -2,6 +2,14 @@ import { sql } from 'kysely';
 import type { Queryable, Tx } from '../db/database.js';
 import type { WebhookState, WebhookType } from '../db/schema.js';
 import { leaseHeld } from '../leases/lease.repo.js';
+import { WakeMarks } from '../jobs/wake-marks.js';
+
+/**
+ * Webhooks queued for delivery by this process and not yet claimed here: the worker's nudge after a
+ * commit claims only while there are some (platform/jobs/wake-marks.ts), so a partner call that
+ * queued no webhook costs the delivery worker nothing.
+ */
+export const webhookMarks = new WakeMarks();
 
 export interface NewWebhook {
   readonly id: string;
@@ -15,6 +23,7 @@ export interface NewWebhook {
 }
 
 export async function insertWebhook(tx: Tx, w: NewWebhook): Promise<void> {
+  if (w.state === 'pending') webhookMarks.mark(1);
   await tx
     .insertInto('webhooks')
     .values({
@@ -78,6 +87,8 @@ export async function claimDueWebhooks(db: Queryable, worker: string, now: Date,
     WHERE w.id = due.id AND p.id = w.project_id
     RETURNING w.id, w.session_id, w.type, w.body, w.attempts, w.cycle_started_at,
               p.webhook_url, p.webhook_max_attempts, p.webhook_max_age_seconds`.execute(db);
+  // First attempts of a cycle are what insertWebhook and resendWebhooks marked.
+  webhookMarks.claimed(res.rows.filter((r) => r.attempts === 0).length, res.rows.length < limit);
   return res.rows.map((r) => ({
     id: r.id,
     sessionId: r.session_id,
@@ -105,42 +116,39 @@ export interface AttemptRecord {
 }
 
 /**
- * Records a batch of finished attempts in one transaction: the attempt log rows and each webhook's
- * new state. A result is applied only while this worker still holds the lease; if the lease was
- * lost (the attempt outlived it and another worker took over), the attempt is logged but the state
- * is left to the new holder.
+ * Records a batch of finished attempts in one statement (atomic on its own, no transaction): the
+ * attempt log rows and each webhook's new state, the batch passed as arrays (one statement text
+ * whatever the count, so it is prepared once). A result is applied only while this worker still
+ * holds the lease; if the lease was lost (the attempt outlived it and another worker took over), the
+ * attempt is logged but the state is left to the new holder.
  */
-export async function recordAttempts(tx: Tx, worker: string, records: readonly AttemptRecord[]): Promise<void> {
+export async function recordAttempts(db: Queryable, worker: string, records: readonly AttemptRecord[]): Promise<void> {
   if (records.length === 0) return;
-  await tx
-    .insertInto('webhook_attempts')
-    .values(
-      records.map((r) => ({
-        webhook_id: r.webhookId,
-        attempted_at: r.attemptedAt,
-        url: r.url,
-        http_status: r.httpStatus,
-        latency_ms: r.latencyMs,
-        response_excerpt: r.responseExcerpt,
-        error: r.error,
-      })),
-    )
-    .execute();
-  // One UPDATE for the whole batch, joined to the results by id.
-  const rows = records.map(
-    (r) =>
-      sql`(${r.webhookId}::text, ${r.outcome}::text, ${r.nextAttemptAt}::timestamptz, ${r.outcome === 'delivered' ? r.attemptedAt : null}::timestamptz, ${
-        r.outcome === 'delivered' ? null : (r.error ?? `HTTP ${r.httpStatus}`)
-      }::text)`,
-  );
+  const col = (f: (r: AttemptRecord) => string | number | Date | null) =>
+    records.map((r) => {
+      const v = f(r);
+      return v === null ? null : v instanceof Date ? v.toISOString() : String(v);
+    });
   await sql`
-    UPDATE webhooks w SET
-      state = v.outcome, attempts = w.attempts + 1,
-      next_attempt_at = COALESCE(v.next_at, w.next_attempt_at),
-      delivered_at = v.delivered_at, last_error = v.last_error,
-      locked_by = NULL, locked_until = NULL
-    FROM (VALUES ${sql.join(rows)}) AS v (id, outcome, next_at, delivered_at, last_error)
-    WHERE w.id = v.id AND w.locked_by = ${worker}`.execute(tx);
+    WITH v AS (
+      SELECT * FROM unnest(${col((r) => r.webhookId)}::text[], ${col((r) => r.outcome)}::text[], ${col((r) => r.nextAttemptAt)}::text[],
+                           ${col((r) => (r.outcome === 'delivered' ? r.attemptedAt : null))}::text[],
+                           ${col((r) => (r.outcome === 'delivered' ? null : (r.error ?? `HTTP ${r.httpStatus}`)))}::text[],
+                           ${col((r) => r.attemptedAt)}::text[], ${col((r) => r.url)}::text[], ${col((r) => r.httpStatus)}::text[],
+                           ${col((r) => r.latencyMs)}::text[], ${col((r) => r.responseExcerpt)}::text[], ${col((r) => r.error)}::text[])
+        WITH ORDINALITY AS v (id, outcome, next_at, delivered_at, last_error, attempted_at, url, http_status, latency_ms, excerpt, error, n)
+    ),
+    moved AS (
+      UPDATE webhooks w SET
+        state = v.outcome, attempts = w.attempts + 1,
+        next_attempt_at = COALESCE(v.next_at::timestamptz, w.next_attempt_at),
+        delivered_at = v.delivered_at::timestamptz, last_error = v.last_error,
+        locked_by = NULL, locked_until = NULL
+      FROM v
+      WHERE w.id = v.id AND w.locked_by = ${worker}
+    )
+    INSERT INTO webhook_attempts (webhook_id, attempted_at, url, http_status, latency_ms, response_excerpt, error)
+    SELECT v.id, v.attempted_at::timestamptz, v.url, v.http_status::int, v.latency_ms::int, v.excerpt, v.error FROM v ORDER BY v.n`.execute(db);
 }
 
 /** Gives back leases this worker holds but did not finish (shutdown), so others may take them at once. */
@@ -266,5 +274,6 @@ export async function resendWebhooks(
   if (filter.failedBetween) q = q.where('state', '=', 'failed').where('created_at', '>=', filter.failedBetween.from).where('created_at', '<', filter.failedBetween.to);
   if (filter.projectId) q = q.where('project_id', '=', filter.projectId);
   const res = await q.executeTakeFirst();
+  webhookMarks.mark(Number(res.numUpdatedRows));
   return Number(res.numUpdatedRows);
 }

@@ -4,12 +4,12 @@ import type { Db } from '../db/database.js';
 import { JobRunner, type JobHandler } from '../jobs/job-runner.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HOUSEKEEPING_KINDS } from '../jobs/housekeeping.js';
-import { nextJobDueAfter } from '../jobs/job.repo.js';
+import { jobMarks, nextJobDueAfter } from '../jobs/job.repo.js';
 import { dueWorkHeld, heartbeat, HEARTBEAT_MS, retire } from '../leases/lease.repo.js';
 import type { ServerKey } from '../keys/server-key.js';
 import type { Clock } from '../../kernel/clock.js';
 import { DeliveryWorker, type DeliveryWorkerDeps } from '../webhooks/delivery-worker.js';
-import { nextWebhookDueAfter } from '../webhooks/webhook.repo.js';
+import { nextWebhookDueAfter, webhookMarks } from '../webhooks/webhook.repo.js';
 
 /**
  * The background worker: webhook delivery and timed jobs. It runs inside `serve` by default and alone
@@ -37,7 +37,12 @@ export interface Worker {
   readonly id: string;
   start(): void;
   stop(): Promise<void>;
-  /** Wake up now: something was just committed. */
+  /**
+   * Something was just committed: wake the loops that have something to claim. Cheap when the commit
+   * queued nothing: a loop is woken only while this process queued work it has not claimed yet
+   * (platform/jobs/wake-marks.ts), so a partner call that queued no webhook and no job due at once
+   * costs no claim.
+   */
   nudge(): void;
   /**
    * Run everything due at the current clock time, until nothing is left: also waits for due work
@@ -54,12 +59,13 @@ export function createWorker(deps: WorkerDeps, opts: { maxInFlight?: number; pol
     { db: deps.db, clock: deps.clock, serverKey: deps.serverKey, allowPrivate: deps.webhookAllowPrivate, log: deps.log, observe: deps.observeDelivery },
     { workerId: id, ...(opts.maxInFlight ? { maxInFlight: opts.maxInFlight } : {}), ...(opts.pollMs ? { pollMs: opts.pollMs } : {}) },
   );
+  const nudge = () => {
+    if (webhookMarks.pending()) deliveries.nudge();
+    if (jobMarks.pending()) jobs.nudge();
+  };
   // A job that ran may have queued webhooks or a job due at once: look for them now rather than at
-  // the next poll (one claim per burst of finished jobs).
-  const jobs: JobRunner = new JobRunner(
-    { db: deps.db, clock: deps.clock, handlers: deps.jobHandlers, log: deps.log, afterRun: () => (deliveries.nudge(), jobs.nudge()) },
-    { workerId: id },
-  );
+  // the next poll (at most one claim per burst of finished jobs, none when they queued nothing).
+  const jobs: JobRunner = new JobRunner({ db: deps.db, clock: deps.clock, handlers: deps.jobHandlers, log: deps.log, afterRun: nudge }, { workerId: id });
   let unlisten: (() => Promise<void>)[] | undefined;
   // The heartbeat makes this worker's leases count (platform/leases); it starts before the first claim.
   let beating: Promise<void> | undefined;
@@ -101,10 +107,7 @@ export function createWorker(deps: WorkerDeps, opts: { maxInFlight?: number; pol
       beating = undefined;
       await retire(deps.db, id).catch((err: unknown) => deps.log.warn({ err }, 'worker could not sign off; its row lapses'));
     },
-    nudge() {
-      deliveries.nudge();
-      jobs.nudge();
-    },
+    nudge,
     async drain() {
       await register();
       let total = 0;
