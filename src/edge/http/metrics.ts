@@ -55,6 +55,19 @@ export function requestObserver(metrics: Metrics): (route: string | undefined, s
   };
 }
 
+/**
+ * Counts the requests load shedding answers before fastify sees them (load-shedding.ts): 503
+ * `service_unavailable`, labelled by API method when the path is a route without parameters (every
+ * partner and admin method), and `other` for the rest (a page path carries an id: not a label).
+ */
+export function shedObserver(app: FastifyInstance, metrics: Metrics): (path: string, seconds: number) => void {
+  const routes = new Map<string, string>();
+  app.addHook('onRoute', (route) => {
+    if (!route.url.includes(':') && !route.url.includes('*')) routes.set(route.url, API_ROUTE.exec(route.url)?.[1] ?? route.url);
+  });
+  return (path, seconds) => metrics.observeRequest(routes.get(path) ?? 'other', 503, 'service_unavailable', seconds);
+}
+
 /** Constant-time check of `Authorization: Bearer <token>`; a refusal is the envelope's 401. */
 function checkToken(token: string): (req: FastifyRequest) => void {
   const expected = createHash('sha256').update(token).digest();
