@@ -46,7 +46,14 @@ CREATE TABLE IF NOT EXISTS ${T} (
   updated_at timestamptz NOT NULL,
   finished_at timestamptz
 );
-CREATE INDEX IF NOT EXISTS ${T}_project_created ON ${T} (project_id, created_at);`;
+CREATE INDEX IF NOT EXISTS ${T}_project_created ON ${T} (project_id, created_at);
+-- The dashboard's indexes on sessions (migration 0018): every INSERT of a session maintains them.
+CREATE INDEX IF NOT EXISTS ${T}_created_id ON ${T} (created_at, id);
+CREATE INDEX IF NOT EXISTS ${T}_status_created ON ${T} (status, created_at, id);
+CREATE INDEX IF NOT EXISTS ${T}_project_status_created ON ${T} (project_id, status, created_at, id);
+CREATE INDEX IF NOT EXISTS ${T}_metadata_text ON ${T}
+  USING gin (jsonb_to_tsvector('simple', params -> 'metadata', '["string", "numeric"]'))
+  WHERE params -> 'metadata' IS NOT NULL;`;
 
 const INSERT = `INSERT INTO ${T} (id, project_id, status, next_action, params, error_code, error_description, created_at, updated_at, finished_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;

@@ -48,9 +48,9 @@ import { payrailEventsRoutes } from './api/payrail-events.routes.js';
 import { requestLogAdminRoutes } from './admin/request-log.routes.js';
 import { dashboardRoutes } from './dashboard/dashboard.routes.js';
 import type { Metrics } from '../platform/metrics/metrics.js';
-import { instrumentRequests, metricsRoute, type MetricsAccess } from './http/metrics.js';
+import { instrumentRequests, metricsRoute, shedObserver, type MetricsAccess } from './http/metrics.js';
 import type { Redis } from 'ioredis';
-import { installLoadShedding, type LoadSheddingOptions } from './http/load-shedding.js';
+import { shedGate, type LoadSheddingOptions } from './http/load-shedding.js';
 import { installRateLimit } from './http/rate-limit.js';
 
 export interface AppDeps extends SessionDeps {
@@ -81,7 +81,11 @@ export interface AppDeps extends SessionDeps {
 
 /** Mounts every route on a new fastify instance. No I/O happens here; the caller owns the database. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  // Load shedding answers in front of fastify, on node's server (load-shedding.ts): a shed request
+  // costs no fastify request, hook, log line or request-log row.
+  const gate = deps.shedding && shedGate({ log: deps.logger, dbQueueDepth: deps.shedding.dbQueueDepth }, deps.shedding);
   const app = Fastify({
+    ...(gate && { serverFactory: gate.server }),
     loggerInstance: deps.logger,
     bodyLimit: deps.bodyLimitBytes,
     requestIdHeader: false,
@@ -108,8 +112,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     drain.stop();
     app.server.closeIdleConnections();
   });
-  app.addHook('onRequest', async () => {
-    if (closing) throw new ApiError('service_unavailable', 'the server is shutting down; retry');
+  // Callback style: no promise per request.
+  app.addHook('onRequest', (_req, _reply, done) => {
+    done(closing ? new ApiError('service_unavailable', 'the server is shutting down; retry') : undefined);
   });
   // After authentication (admin's preValidation hook) and the schemas, before any handler reads a parameter.
   app.addHook('preHandler', refuseControlCharactersInUrl);
@@ -119,8 +124,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     noteErrorCode(req, reply.statusCode, payload);
     done(null, payload);
   });
-  // First of the request's own hooks: a shed request does nothing else (load-shedding.ts).
-  if (deps.shedding) await installLoadShedding(app, { log: deps.logger, dbQueueDepth: deps.shedding.dbQueueDepth }, deps.shedding);
   app.server.on('checkExpectation', refuseExpectation);
   app.server.on('connect', refuseConnect);
   installRawBodyParser(app, deps.bodyLimitBytes);
@@ -130,6 +133,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     instrumentRequests(app, deps.metrics.metrics);
     metricsRoute(app, deps.metrics.metrics, deps.metrics.access);
   }
+  await gate?.attach(app, deps.metrics && shedObserver(app, deps.metrics.metrics));
 
   // The OpenAPI 3.1 document (GET /openapi.json, rendered at /docs): src/edge/openapi/document.ts.
   await app.register(swagger, openApiOptions(deps.version));

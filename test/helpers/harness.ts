@@ -12,7 +12,9 @@ import { freshDatabase, type TestDatabase } from './test-db.js';
 /**
  * One payrail runtime on a fresh database (PGlite in memory, or PostgreSQL with TEST_DATABASE_URL),
  * in sandbox mode with its `demo` project, an offset clock the test can move, and every log line
- * captured so tests can assert what was (not) logged. Requests go through fastify's inject().
+ * captured so tests can assert what was (not) logged. Requests go through fastify's inject(), or,
+ * with `transport: 'http'`, over a real listening socket (what runs in front of fastify, load
+ * shedding, then sees them too).
  */
 export interface Reply {
   readonly statusCode: number;
@@ -40,6 +42,8 @@ export interface Harness {
   readonly logs: string[];
   call(method: string, body?: unknown, opts?: CallOptions): Promise<Reply>;
   admin(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, body?: unknown): Promise<Reply>;
+  /** Any request, by the harness's transport. */
+  request(method: string, url: string, headers?: Record<string, string>, payload?: string | Buffer): Promise<Reply>;
   close(): Promise<void>;
 }
 
@@ -53,7 +57,7 @@ export function newKeyPair(): { publicPem: string; privateKey: KeyObject } {
 }
 
 export async function startHarness(
-  opts: { env?: Record<string, string>; database?: TestDatabase; runtime?: Pick<RuntimeOptions, 'jobHandlers' | 'startWorker'> } = {},
+  opts: { env?: Record<string, string>; database?: TestDatabase; runtime?: Pick<RuntimeOptions, 'jobHandlers' | 'startWorker'>; transport?: 'inject' | 'http' } = {},
 ): Promise<Harness> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'payrail-test-'));
   const db = opts.database ?? (await freshDatabase());
@@ -76,6 +80,12 @@ export async function startHarness(
     headers: res.headers,
     json: () => JSON.parse(res.body),
   });
+  const base = opts.transport === 'http' ? await runtime.app.listen({ port: 0, host: '127.0.0.1' }) : undefined;
+  const request = async (method: string, url: string, headers: Record<string, string> = {}, payload?: string | Buffer): Promise<Reply> => {
+    if (base === undefined) return wrap(await runtime.app.inject({ method: method as 'GET', url, headers, ...(payload === undefined ? {} : { payload }) }));
+    const res = await fetch(base + url, { method, headers, ...(payload === undefined ? {} : { body: payload }) });
+    return wrap({ statusCode: res.status, body: await res.text(), headers: Object.fromEntries(res.headers) });
+  };
   return {
     runtime,
     clock,
@@ -92,18 +102,13 @@ export async function startHarness(
         ...(o.idempotencyKey ? { 'x-partner-idempotency-key': o.idempotencyKey } : {}),
         ...o.headers,
       };
-      return wrap(await runtime.app.inject({ method: 'POST', url: `/api/${o.version ?? 'v1'}/${method}`, headers, payload: raw }));
+      return request('POST', `/api/${o.version ?? 'v1'}/${method}`, headers, raw);
     },
     async admin(method, url, body) {
-      return wrap(
-        await runtime.app.inject({
-          method,
-          url: `/admin${url}`,
-          headers: { authorization: `Bearer ${runtime.adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-          ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
-        }),
-      );
+      const headers = { authorization: `Bearer ${runtime.adminToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
+      return request(method, `/admin${url}`, headers, body === undefined ? undefined : JSON.stringify(body));
     },
+    request,
     async close() {
       await runtime.close();
       await db.drop();

@@ -222,10 +222,33 @@ export interface Transition {
   readonly at: Date;
 }
 
-/** Every recorded status change of a session and its operations, in order (migration 0018's triggers). */
+/**
+ * A session's timeline: the creation of the session and of each of its operations, then every
+ * status change, in time order. Changes are recorded by triggers (migrations 0018, 0025); a creation
+ * is read from the object's own row: its created_at, and the status it was created in (the first
+ * recorded change's `from`, or its status now). Rows from before 0025 also hold their creation
+ * (`from` null), and are used as they are. One statement.
+ */
 export async function listTransitions(db: Queryable, sessionId: string): Promise<Transition[]> {
   const res = await sql<{ kind: Transition['kind']; object_id: string; from_status: string | null; to_status: string; at: Date | string }>`
-    SELECT kind, object_id, from_status, to_status, at FROM operation_transitions WHERE session_id = ${sessionId} ORDER BY id`.execute(db);
+    WITH changes AS (
+      SELECT id, kind, object_id, from_status, to_status, at FROM operation_transitions WHERE session_id = ${sessionId}
+    ), objects AS (
+      SELECT 'session' AS kind, id AS object_id, status AS status_now, created_at FROM sessions WHERE id = ${sessionId}
+      UNION ALL SELECT 'payment', id, stage, created_at FROM payments WHERE session_id = ${sessionId}
+      UNION ALL SELECT 'payout', id, stage, created_at FROM payouts WHERE session_id = ${sessionId}
+      UNION ALL SELECT 'refund', id, status, created_at FROM refunds WHERE session_id = ${sessionId}
+    )
+    SELECT kind, object_id, from_status, to_status, at FROM (
+      SELECT o.kind, o.object_id, NULL::text AS from_status,
+        coalesce((SELECT c.from_status FROM changes c WHERE c.kind = o.kind AND c.object_id = o.object_id ORDER BY c.id LIMIT 1), o.status_now) AS to_status,
+        o.created_at AS at, 0::bigint AS seq
+      FROM objects o
+      WHERE NOT EXISTS (SELECT 1 FROM changes c WHERE c.kind = o.kind AND c.object_id = o.object_id AND c.from_status IS NULL)
+      UNION ALL
+      SELECT kind, object_id, from_status, to_status, at, id FROM changes
+    ) t
+    ORDER BY at, seq`.execute(db);
   return res.rows.map((r) => ({ kind: r.kind, objectId: r.object_id, from: r.from_status, to: r.to_status, at: new Date(r.at) }));
 }
 

@@ -21,7 +21,6 @@ import { IDEMPOTENCY_HEADER } from '../http/idempotency.js';
  * everything, so the log can neither fail nor slow a request beyond that push.
  */
 const API_PATH = /^\/api\/(v[12])\/([^?#]*)/;
-const ERROR_CODE = /^\{"status":"error","error":\{"code":"([a-z_]{1,64})"/;
 // 12 or more digits, each pair separated by at most a few non-alphanumeric characters or
 // percent-escapes (`4111 1111`, `4111-1111`, `4111.1111`, `4111%201111`): anything that could be a PAN.
 const DIGIT_RUN = /\d(?:(?:[^0-9A-Za-z]|%[0-9A-Fa-f]{2}){0,3}\d){11,}/g;
@@ -30,32 +29,31 @@ export const maskDigits = (s: string): string => s.replace(DIGIT_RUN, '[redacted
 
 export function recordPartnerRequests(app: FastifyInstance, deps: { writer: RequestLogWriter; projects: ProjectDirectory; clock: Clock }): void {
   if (!deps.writer.enabled) return;
-  const errorCodes = new WeakMap<FastifyRequest, string>();
-  app.addHook('onSend', async (req, reply, payload) => {
-    if (reply.statusCode >= 400 && typeof payload === 'string' && req.url.startsWith('/api/')) {
-      const code = ERROR_CODE.exec(payload)?.[1];
-      if (code) errorCodes.set(req, code);
-    }
-    return payload;
-  });
-  app.addHook('onResponse', async (req, reply) => {
+  // Callback style: no promise per request; only a refusal before authentication looks its project up.
+  app.addHook('onResponse', (req, reply, done) => {
     try {
-      await record(req, reply.statusCode, reply.elapsedTime);
+      const m = API_PATH.exec(req.url);
+      if (m && !m[2]!.startsWith('payrail/')) {
+        if (req.project) record(req, m, req.project.id, reply.statusCode, reply.elapsedTime);
+        else void lookUpThenRecord(req, m, reply.statusCode, reply.elapsedTime);
+      }
     } catch (err) {
       req.log.warn({ err }, 'request log: could not record the request');
     }
+    done();
   });
-  async function record(req: FastifyRequest, statusCode: number, elapsedMs: number): Promise<void> {
-    const m = API_PATH.exec(req.url);
-    if (!m || m[2]!.startsWith('payrail/')) return;
-    let projectId = req.project?.id;
-    if (!projectId) {
-      // Refused before authentication finished (bad signature, bad body): still the project's request, if it names one.
+  /** Refused before authentication finished (bad signature, bad body): still the project's request, if it names one. */
+  async function lookUpThenRecord(req: FastifyRequest, m: RegExpExecArray, statusCode: number, elapsedMs: number): Promise<void> {
+    try {
       const name = req.headers['x-partner-project'];
       if (typeof name !== 'string' || name.length > 64) return;
-      projectId = (await deps.projects.get(name).catch(() => null))?.project.id;
-      if (!projectId) return;
+      const projectId = (await deps.projects.get(name).catch(() => null))?.project.id;
+      if (projectId) record(req, m, projectId, statusCode, elapsedMs);
+    } catch (err) {
+      req.log.warn({ err }, 'request log: could not record the request');
     }
+  }
+  function record(req: FastifyRequest, m: RegExpExecArray, projectId: string, statusCode: number, elapsedMs: number): void {
     const key = req.headers[IDEMPOTENCY_HEADER];
     deps.writer.record({
       projectId,
@@ -65,7 +63,8 @@ export function recordPartnerRequests(app: FastifyInstance, deps: { writer: Requ
       httpMethod: req.method,
       path: maskDigits(req.url.split('?')[0]!).slice(0, 200),
       httpStatus: statusCode,
-      errorCode: errorCodes.get(req) ?? null,
+      // Read once from the envelope being sent, by the app's onSend hook (request-logging.ts).
+      errorCode: req.errorCode ?? null,
       latencyMs: Math.round(elapsedMs),
       idempotencyKey: typeof key === 'string' ? maskDigits(key).slice(0, 128) : null,
       requestId: String(req.id),

@@ -33,7 +33,6 @@ export function sessionPage(app: FastifyInstance, deps: PageDeps): void {
     const ctx = deps.ctx(req);
 
     const events: { at: Date; order: number; text: Html }[] = [];
-    if (!transitions.some((t) => t.kind === 'session')) events.push({ at: row.created_at, order: 0, text: html`session created` });
     transitions.forEach((t, i) =>
       events.push({
         at: t.at,

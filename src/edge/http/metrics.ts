@@ -23,41 +23,49 @@ export function apiMetricsAccess(config: { mode: string; metricsToken?: string |
 }
 
 const API_ROUTE = /^\/api\/v\d+\/(.+)$/;
-const ERROR_CODE = /^\{"status":"error","error":\{"code":"([a-z_]{1,64})"/;
 
 /**
  * Counts each answer by API method (the partner method path, as `session/create`, for /api/vN/…;
  * the route pattern, as `/pay/:id`, for the rest; `unmatched` for a 404 outside any route), HTTP
- * status and the envelope's error code. One onSend hook: the error code is read from the bytes
- * being sent (the envelope starts with it, errors.ts), and the latency runs to the answer leaving.
+ * status and the envelope's error code (`req.errorCode`, read once from the bytes being sent by the
+ * app's own onSend hook, which runs before this one). The latency runs to the answer leaving.
  */
 export function instrumentRequests(app: FastifyInstance, metrics: Metrics): void {
   const observe = requestObserver(metrics);
   // Callback style: no promise per answer.
   app.addHook('onSend', (req, reply, payload, done) => {
-    observe(req.routeOptions.url, reply.statusCode, payload, reply.elapsedTime);
+    observe(req.routeOptions.url, reply.statusCode, req.errorCode, reply.elapsedTime);
     done(null, payload);
   });
 }
 
 /** The hook's work for one answer (bench/metrics-overhead.ts measures it alone). */
-export function requestObserver(metrics: Metrics): (route: string | undefined, status: number, payload: unknown, elapsedMs: number) => void {
+export function requestObserver(metrics: Metrics): (route: string | undefined, status: number, errorCode: string | undefined, elapsedMs: number) => void {
   const labels = new Map<string, string>();
-  return (route, status, payload, elapsedMs) => {
+  return (route, status, errorCode, elapsedMs) => {
     let method = 'unmatched';
     if (route !== undefined) {
       const known = labels.get(route);
       method = known ?? API_ROUTE.exec(route)?.[1] ?? route;
       if (known === undefined) labels.set(route, method);
     }
-    let code = '';
-    if (status >= 400 && typeof payload === 'string') {
-      const found = ERROR_CODE.exec(payload)?.[1];
-      // Only codes of the closed list become label values.
-      if (found !== undefined && isErrorCode(found)) code = found;
-    }
+    // Only codes of the closed list become label values.
+    const code = status >= 400 && errorCode !== undefined && isErrorCode(errorCode) ? errorCode : '';
     metrics.observeRequest(method, status, code, elapsedMs / 1000);
   };
+}
+
+/**
+ * Counts the requests load shedding answers before fastify sees them (load-shedding.ts): 503
+ * `service_unavailable`, labelled by API method when the path is a route without parameters (every
+ * partner and admin method), and `other` for the rest (a page path carries an id: not a label).
+ */
+export function shedObserver(app: FastifyInstance, metrics: Metrics): (path: string, seconds: number) => void {
+  const routes = new Map<string, string>();
+  app.addHook('onRoute', (route) => {
+    if (!route.url.includes(':') && !route.url.includes('*')) routes.set(route.url, API_ROUTE.exec(route.url)?.[1] ?? route.url);
+  });
+  return (path, seconds) => metrics.observeRequest(routes.get(path) ?? 'other', 503, 'service_unavailable', seconds);
 }
 
 /** Constant-time check of `Authorization: Bearer <token>`; a refusal is the envelope's 401. */
