@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { KyselyPlugin, RootOperationNode } from 'kysely';
 import { startHarness, type Harness } from './helpers/harness.js';
@@ -83,5 +86,39 @@ test('a nudge that comes while the delivery worker is claiming makes it claim ag
     assert.deepEqual(attempts, [{ error: 'the project has no webhook_url', http_status: null, latency_ms: 0 }], 'the attempt and the state recorded in one statement');
   } finally {
     await worker.stop();
+  }
+});
+
+test("a session's next webhook, held back until the one before it is recorded, is delivered then, not at the next poll", async () => {
+  const db = h.runtime.database.db;
+  const arrivals: string[] = [];
+  const rx = http.createServer((req, res) => {
+    arrivals.push(String(req.headers['x-payrail-webhook-id']));
+    req.resume();
+    req.on('end', () => res.end('ok'));
+  });
+  await new Promise<void>((r) => rx.listen(0, '127.0.0.1', r));
+  const project = await db.selectFrom('projects').select('id').where('name', '=', 'demo').executeTakeFirstOrThrow();
+  await db.updateTable('projects').set({ webhook_url: `http://127.0.0.1:${(rx.address() as AddressInfo).port}/hook` }).where('id', '=', project.id).execute();
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const serverKey: ServerKey = { id: 'test', publicKeyPem: '', privateKey };
+  const worker = new DeliveryWorker({ db, clock: h.clock, serverKey, allowPrivate: true, log: quiet }, { workerId: 'order-test', pollMs: 60_000 });
+  worker.start();
+  try {
+    const now = h.clock.now();
+    // One commit queues both (as a step that finishes a payment does); the claim may take only the first.
+    await db.transaction().execute(async (tx) => {
+      for (const n of [1, 2]) await insertWebhook(tx, { id: `wh_order_${n}`, projectId: String(project.id), sessionId: 'ps_order_1', type: 'payment_finished', body: '{}', now, state: 'pending' });
+    });
+    worker.nudge();
+    const started = Date.now();
+    while (arrivals.length < 2) {
+      assert.ok(Date.now() - started < 5000, `both delivered without waiting for the minute-long poll (arrived: ${arrivals.join(', ')})`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.deepEqual(arrivals, ['wh_order_1', 'wh_order_2'], 'in the session\'s order');
+  } finally {
+    await worker.stop();
+    await new Promise((r) => rx.close(r));
   }
 });

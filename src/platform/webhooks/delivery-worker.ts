@@ -5,7 +5,7 @@ import type { Clock } from '../../kernel/clock.js';
 import { WakeableSleep } from '../../kernel/wakeable-sleep.js';
 import { LEASE_SECONDS } from '../leases/lease.repo.js';
 import { attemptDelivery, createDeliveryAgent, signAsync } from './deliver.js';
-import { claimDueWebhooks, recordAttempts, releaseLeases, type AttemptRecord, type ClaimedWebhook } from './webhook.repo.js';
+import { claimDueWebhooks, recordAttempts, releaseLeases, webhookMarks, type AttemptRecord, type ClaimedWebhook } from './webhook.repo.js';
 import { afterAttempt, nextAttemptAt } from './webhook.status.js';
 import type { WebhookState } from '../db/schema.js';
 
@@ -43,8 +43,9 @@ export interface DeliveryWorkerOptions {
  * batches, one statement each (recordAttempts). It claims again at once only when there may be more:
  * the last claim filled all its room, or a `nudge()` (a commit in this process queued something, or
  * a NOTIFY from another instance) came while it was claiming (what that commit queued may not have
- * been visible to the claim); a freed slot claims only after a full claim or a nudge it could not
- * take. Otherwise it waits for a nudge, or at most `pollMs` (other instances' work, retries coming due).
+ * been visible to the claim); a freed slot claims only after a full claim, a nudge it could not
+ * take, or while something queued in this process is unclaimed (webhookMarks: a session's next
+ * webhook waits for the one before it to be recorded). Otherwise it waits for a nudge, or at most `pollMs` (other instances' work, retries coming due).
  */
 export class DeliveryWorker {
   readonly #deps: DeliveryWorkerDeps;
@@ -123,8 +124,10 @@ export class DeliveryWorker {
     for (const w of batch) {
       const attempt = this.#attempt(w).finally(() => {
         this.#inFlight.delete(w.id);
-        // The freed slot claims only when more may be waiting for it.
-        if (this.#saturated || this.#woken) this.#pause.wake();
+        // The freed slot claims only when more may be waiting for it: a full claim, a nudge it could
+        // not take, or something this process queued and no claim has taken yet (the session's next
+        // webhook, held back by the per-session order until this one was recorded).
+        if (this.#saturated || this.#woken || webhookMarks.pending()) this.#pause.wake();
       });
       this.#inFlight.set(w.id, attempt);
     }
