@@ -207,6 +207,24 @@ describe('one instance, real sockets', () => {
     assert.deepEqual(new Set(rows.map((r) => r.id)), answered);
     await hook(rx, race, 10, 'ready_to_confirm');
   });
+
+  test('10 concurrent init/payment with one card never seen before: one vaulted card, every payment on it', { timeout: 30_000 }, async () => {
+    // The vault's write waits for COMMIT (write-behind.ts), so the calls cannot read each other's card: they must name the same one.
+    const number = '4111111111111111';
+    const stored = () => h.runtime.database.db.selectFrom('cards').select('id').where('last4', '=', '1111').where('bin', '=', '411111').execute();
+    assert.deepEqual(await stored(), [], 'the card is new to this project');
+    const reference = `one-card-${Date.now()}`;
+    const replies = await Promise.all(
+      Array.from({ length: 10 }, () => callJson(target, h, 'session/init/payment', { payment_details: bankCard(number), amount_details: USD(300), customer: { reference } })),
+    );
+    assert.deepEqual(replies.map((r) => r.status), Array(10).fill(200), replies.map((r) => r.body).join('\n'));
+    const cards = await stored();
+    assert.equal(cards.length, 1, 'one card row for the one number');
+    const sources = await h.runtime.database.db.selectFrom('payments').select('payment_details').where(sql<boolean>`customer->>'reference' = ${reference}`).execute();
+    assert.equal(sources.length, 10);
+    for (const { payment_details } of sources) assert.equal((payment_details as { card: { vault_card: { card_id: string } } }).card.vault_card.card_id, cards[0]!.id);
+    for (const r of replies) await hook(rx, r.json.session.id as string, 1, 'ready_to_confirm');
+  });
 });
 
 describe('two `payrail serve` processes on one PostgreSQL database', { skip: !onPostgres && 'needs PostgreSQL' }, () => {

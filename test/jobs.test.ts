@@ -48,11 +48,20 @@ test('advancing the clock runs due jobs in time order, each at its own time', as
   assert.deepEqual(left, [], 'finished jobs are removed');
 });
 
-test('a unique key queues a job once', async () => {
-  assert.equal(await enqueue('record', 'a', 1000, 'session:ps_1:confirm_timeout'), true);
-  assert.equal(await enqueue('record', 'b', 1000, 'session:ps_1:confirm_timeout'), false);
+test('a unique key queues a job once: from two calls, and twice in one transaction', async () => {
+  const { db } = h.runtime.database;
+  const queued = async (key: string) => (await db.selectFrom('jobs').select('payload').where('unique_key', '=', key).execute()).map((r) => r.payload);
+  await enqueue('record', 'a', 1000, 'session:ps_1:confirm_timeout');
+  await enqueue('record', 'b', 1000, 'session:ps_1:confirm_timeout');
+  assert.deepEqual(await queued('session:ps_1:confirm_timeout'), ['a']);
+  // Written behind (write-behind.ts): both inserts go out at COMMIT, the second finds the first's key.
+  await db.transaction().execute(async (tx) => {
+    for (const payload of ['c', 'd']) await enqueueJob(tx, { kind: 'record' as JobKind, payload: payload as never, runAt: new Date(h.clock.now().getTime() + 1000), uniqueKey: 'session:ps_2:confirm_timeout' }, h.clock.now());
+  });
+  assert.deepEqual(await queued('session:ps_2:confirm_timeout'), ['c']);
   await h.admin('POST', '/clock/advance', { seconds: 2 });
   assert.equal(ran.filter((r) => r.payload === 'a' || r.payload === 'b').length, 1);
+  assert.deepEqual(ran.filter((r) => r.payload === 'c' || r.payload === 'd').map((r) => r.payload), ['c']);
 });
 
 test('a failing job is retried with growing backoff until it succeeds', async () => {

@@ -1,5 +1,6 @@
 import type { Queryable, Tx } from '../../platform/db/database.js';
 import { jsonColumn } from '../../platform/db/json.js';
+import { insertLater, updateLater } from '../../platform/db/write-behind.js';
 import type { PaymentsTable } from '../../platform/db/schema.js';
 import type { Selectable } from 'kysely';
 import { reviveDates } from '../sessions/operation-kind.js';
@@ -90,27 +91,24 @@ function toPayment(r: PaymentRow): Payment {
 }
 
 export async function insertPayment(tx: Tx, p: Payment): Promise<void> {
-  await tx
-    .insertInto('payments')
-    .values({
-      id: p.id,
-      session_id: p.sessionId,
-      project_id: p.projectId,
-      stage: p.stage,
-      amount: p.amount,
-      currency: p.currency,
-      hold: p.hold,
-      payment_details: JSON.stringify(sourceToStored(p.source)),
-      customer: jsonColumn(p.customer),
-      participant_details: jsonColumn(p.participantDetails),
-      payment_options: jsonColumn(p.paymentOptions),
-      metadata: jsonColumn(p.metadata),
-      initiator: p.initiator,
-      revenue_split: jsonColumn(p.revenueSplit),
-      created_at: p.createdAt,
-      updated_at: p.updatedAt,
-    })
-    .execute();
+  await insertLater(tx, 'payments', {
+    id: p.id,
+    session_id: p.sessionId,
+    project_id: p.projectId,
+    stage: p.stage,
+    amount: p.amount,
+    currency: p.currency,
+    hold: p.hold,
+    payment_details: JSON.stringify(sourceToStored(p.source)),
+    customer: jsonColumn(p.customer),
+    participant_details: jsonColumn(p.participantDetails),
+    payment_options: jsonColumn(p.paymentOptions),
+    metadata: jsonColumn(p.metadata),
+    initiator: p.initiator,
+    revenue_split: jsonColumn(p.revenueSplit),
+    created_at: p.createdAt,
+    updated_at: p.updatedAt,
+  });
 }
 
 /** The fields a lifecycle step may change. `stage` moves only through payment.service's transition. */
@@ -136,7 +134,7 @@ export async function updatePayment(tx: Tx, id: string, patch: PaymentPatch, now
     set['error_description'] = patch.error?.description ?? null;
   }
   if (patch.finishedAt !== undefined) set['finished_at'] = patch.finishedAt;
-  await tx.updateTable('payments').set(set).where('id', '=', id).execute();
+  await updateLater(tx, 'payments', id, set);
 }
 
 export async function findPayment(db: Queryable, id: string): Promise<Payment | undefined> {

@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import { reviveDates } from '../sessions/operation-kind.js';
 import type { Queryable, Tx } from '../../platform/db/database.js';
 import { jsonColumn } from '../../platform/db/json.js';
+import { insertLater, updateLater } from '../../platform/db/write-behind.js';
 import type { PayoutsTable } from '../../platform/db/schema.js';
 import { operationErrorOf, type OperationError } from '../../kernel/operation-errors.js';
 import type { PayoutStage } from './payout.status.js';
@@ -63,26 +64,23 @@ function toPayout(r: Selectable<PayoutsTable>): Payout {
 }
 
 export async function insertPayout(tx: Tx, p: Payout): Promise<void> {
-  await tx
-    .insertInto('payouts')
-    .values({
-      id: p.id,
-      session_id: p.sessionId,
-      project_id: p.projectId,
-      stage: p.stage,
-      amount: p.amount,
-      currency: p.currency,
-      fee: p.fee,
-      rail: p.rail,
-      payment_method: JSON.stringify(destinationToStored(p.destination)),
-      customer: jsonColumn(p.customer),
-      participant_details: jsonColumn(p.participantDetails),
-      metadata: jsonColumn(p.metadata),
-      fiscalization_details: jsonColumn(p.fiscalization),
-      created_at: p.createdAt,
-      updated_at: p.updatedAt,
-    })
-    .execute();
+  await insertLater(tx, 'payouts', {
+    id: p.id,
+    session_id: p.sessionId,
+    project_id: p.projectId,
+    stage: p.stage,
+    amount: p.amount,
+    currency: p.currency,
+    fee: p.fee,
+    rail: p.rail,
+    payment_method: JSON.stringify(destinationToStored(p.destination)),
+    customer: jsonColumn(p.customer),
+    participant_details: jsonColumn(p.participantDetails),
+    metadata: jsonColumn(p.metadata),
+    fiscalization_details: jsonColumn(p.fiscalization),
+    created_at: p.createdAt,
+    updated_at: p.updatedAt,
+  });
 }
 
 export type PayoutPatch = Partial<Pick<Payout, 'stage' | 'transactionInfo' | 'reserved' | 'error' | 'finishedAt' | 'fiscalization'>>;
@@ -98,7 +96,7 @@ export async function updatePayout(tx: Tx, id: string, patch: PayoutPatch, now: 
   }
   if (patch.finishedAt !== undefined) set['finished_at'] = patch.finishedAt;
   if (patch.fiscalization !== undefined) set['fiscalization_details'] = jsonColumn(patch.fiscalization);
-  await tx.updateTable('payouts').set(set).where('id', '=', id).execute();
+  await updateLater(tx, 'payouts', id, set);
 }
 
 export async function findPayout(db: Queryable, id: string): Promise<Payout | undefined> {

@@ -1,6 +1,9 @@
 import type { Queryable, Tx } from '../../platform/db/database.js';
 import { insertStatement, runStatement, statement, type PlannedInsert } from '../../platform/db/prepared.js';
 import type { SessionRow } from '../../platform/db/schema.js';
+import type { SessionsTable } from '../../platform/db/schema.js';
+import { insertLater, updateLater } from '../../platform/db/write-behind.js';
+import type { Insertable } from 'kysely';
 import type { NextAction, SessionStatus } from './session.status.js';
 import type { ApiVersion } from '../../kernel/api-version.js';
 
@@ -94,8 +97,10 @@ export function sessionInsert(session: Session): PlannedInsert {
   };
 }
 
+/** The session's INSERT, written behind in a transaction (write-behind.ts): a state change in the same transaction folds into it. */
 export async function insertSession(db: Queryable, session: Session): Promise<void> {
-  await runStatement(db, INSERT_SESSION, sessionInsert(session).values);
+  const values = sessionInsert(session).values;
+  await insertLater(db, 'sessions', Object.fromEntries(INSERT_SESSION.columns.map((c, i) => [c, values[i]])) as Insertable<SessionsTable> & { id: string });
 }
 
 export async function updateSessionState(
@@ -103,11 +108,7 @@ export async function updateSessionState(
   id: string,
   state: Pick<Session, 'status' | 'nextAction' | 'finishedAt' | 'updatedAt' | 'cancelledAt'>,
 ): Promise<void> {
-  await tx
-    .updateTable('sessions')
-    .set({ status: state.status, next_action: state.nextAction, finished_at: state.finishedAt, updated_at: state.updatedAt, cancelled_at: state.cancelledAt })
-    .where('id', '=', id)
-    .execute();
+  await updateLater(tx, 'sessions', id, { status: state.status, next_action: state.nextAction, finished_at: state.finishedAt, updated_at: state.updatedAt, cancelled_at: state.cancelledAt });
 }
 
 /**

@@ -4,6 +4,7 @@ import type { Keyring } from '../../platform/keys/keyring.js';
 import { open, seal } from '../../platform/keys/sealing.js';
 import type { IdGenerator } from '../../kernel/ids.js';
 import { maskCard, type MaskedCard } from './card-number.js';
+import { updateLater, writeLater } from '../../platform/db/write-behind.js';
 
 /**
  * The card vault: the only code that holds a full card number after validation. Numbers are sealed
@@ -25,6 +26,18 @@ export function numberHash(keyring: Keyring, projectId: string, number: string):
   return createHmac('sha256', keyring.key('card_hash')).update(`${projectId}:${number}`).digest('hex');
 }
 
+/**
+ * A new card's id: derived from its number_hash (itself a keyed HMAC, scoped to the project), so two
+ * calls that store the same new card at once name the same row, and the write can wait for the
+ * transaction's other writes (write-behind.ts) instead of being read back. Numeric like every id
+ * here; 64 bits of the hash.
+ */
+export const cardIdOf = (hash: string): string => `card_${BigInt(`0x${hash.slice(0, 16)}`).toString()}`;
+
+/**
+ * Vaults a card number for the project, once: the same number again is the same card (its id and
+ * hash), and learns a newer expiry if one was given. A plain read, then a write behind.
+ */
 export async function storeCard(
   tx: Tx,
   deps: VaultDeps,
@@ -35,38 +48,46 @@ export async function storeCard(
 ): Promise<VaultCard> {
   const hash = numberHash(deps.keyring, projectId, number);
   const masked = maskCard(number);
-  await tx
-    .insertInto('cards')
-    .values({
-      id: deps.ids('card'),
-      project_id: projectId,
-      number_hash: hash,
-      number_sealed: seal(deps.keyring.key('card'), number, `card:${projectId}`),
-      bin: masked.bin,
-      last4: masked.last4,
-      brand: masked.brand,
-      created_at: now,
-      expiration_month: expiry?.month ?? null,
-      expiration_year: expiry?.year ?? null,
-    })
-    // The same card again: keep its id (and hash), and learn a newer expiry if one was given.
-    .onConflict((oc) =>
-      oc.columns(['project_id', 'number_hash']).doUpdateSet((eb) => ({
-        expiration_month: expiry?.month ? eb.val(expiry.month) : eb.ref('cards.expiration_month'),
-        expiration_year: expiry?.year ? eb.val(expiry.year) : eb.ref('cards.expiration_year'),
-      })),
-    )
-    .execute();
-  const row = await tx
+  const month = expiry?.month || undefined;
+  const year = expiry?.year || undefined;
+  const known = await tx
     .selectFrom('cards')
-    .select(['id'])
+    .select(['id', 'expiration_month', 'expiration_year'])
     .where('project_id', '=', projectId)
     .where('number_hash', '=', hash)
-    .executeTakeFirstOrThrow();
-  return { cardId: row.id, numberHash: hash, ...masked };
+    .executeTakeFirst();
+  if (known) {
+    const set = { ...(month && month !== known.expiration_month ? { expiration_month: month } : {}), ...(year && year !== known.expiration_year ? { expiration_year: year } : {}) };
+    if (Object.keys(set).length > 0) await updateLater(tx, 'cards', known.id, set);
+    return { cardId: known.id, numberHash: hash, ...masked };
+  }
+  const id = cardIdOf(hash);
+  await writeLater(tx, 'cards', id, (db) =>
+    db
+      .insertInto('cards')
+      .values({
+        id,
+        project_id: projectId,
+        number_hash: hash,
+        number_sealed: seal(deps.keyring.key('card'), number, `card:${projectId}`),
+        bin: masked.bin,
+        last4: masked.last4,
+        brand: masked.brand,
+        created_at: now,
+        expiration_month: month ?? null,
+        expiration_year: year ?? null,
+      })
+      // Stored meanwhile by a concurrent call (with this same id): keep it, with a newer expiry if one was given.
+      .onConflict((oc) =>
+        oc.columns(['project_id', 'number_hash']).doUpdateSet((eb) => ({
+          expiration_month: month ? eb.val(month) : eb.ref('cards.expiration_month'),
+          expiration_year: year ? eb.val(year) : eb.ref('cards.expiration_year'),
+        })),
+      ),
+  );
+  return { cardId: id, numberHash: hash, ...masked };
 }
 
-/** Seals a security code for the short time between collection and authorization; it is never stored in clear. */
 export function sealSecurityCode(keyring: Keyring, scope: string, code: string): string {
   return seal(keyring.key('card'), code, `security_code:${scope}`);
 }

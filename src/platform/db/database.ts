@@ -6,6 +6,7 @@ import { acquireDataDirLock } from './data-dir-lock.js';
 import { countedSingleConnection } from './counted-dialect.js';
 import { nameRegisteredStatements } from './prepared.js';
 import { preparePglite } from './pglite-prepared.js';
+import { writeBehind } from './write-behind.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -63,7 +64,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandl
     pool.on('error', () => undefined);
     // Registered hot-path statements go as named prepared statements (prepared.ts).
     pool.on('connect', nameRegisteredStatements);
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: writeBehind(new PostgresDialect({ pool })) });
     return {
       db,
       kind: 'postgres',
@@ -79,7 +80,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandl
     const pglite = await PGlite.create(dir, { parsers: { [INT8_OID]: (v: string) => v } });
     // Registered hot-path statements run as named statements in one call (pglite-prepared.ts).
     const counted = countedSingleConnection(new PGliteDialect({ pglite: preparePglite(pglite) }));
-    const db = new Kysely<Database>({ dialect: counted.dialect });
+    const db = new Kysely<Database>({ dialect: writeBehind(counted.dialect) });
     return {
       db,
       kind: 'pglite',

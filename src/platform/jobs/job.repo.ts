@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Queryable, Tx } from '../db/database.js';
+import { writeLater } from '../db/write-behind.js';
 import { leaseHeld } from '../leases/lease.repo.js';
 import type { JobKind, JobPayloads } from './job-kinds.js';
 import { WakeMarks } from './wake-marks.js';
@@ -26,27 +27,34 @@ export interface Job {
   readonly uniqueKey: string | null;
 }
 
-/** Enqueued inside the caller's transaction, so timed work exists exactly when the state that needs it does. */
-export async function enqueueJob<K extends JobKind>(tx: Queryable, job: NewJob<K>, now: Date): Promise<boolean> {
-  const res = await tx
-    .insertInto('jobs')
-    .values({
-      kind: job.kind,
-      payload: JSON.stringify(job.payload ?? null),
-      unique_key: job.uniqueKey ?? null,
-      run_at: job.runAt,
-      max_attempts: job.maxAttempts ?? 10,
-      created_at: now,
-    })
-    .onConflict((oc) => oc.column('unique_key').doNothing())
-    .executeTakeFirst();
-  const inserted = Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
-  if (inserted && job.runAt.getTime() <= now.getTime()) jobMarks.mark(1);
-  return inserted;
+/** A job's identity for write-behind (write-behind.ts): its unique_key, when it has one. */
+const jobRow = (uniqueKey: string | null | undefined) => (uniqueKey ? `unique_key:${uniqueKey}` : undefined);
+
+/**
+ * Enqueued inside the caller's transaction, so timed work exists exactly when the state that needs
+ * it does (written behind: it goes out with the transaction's other writes). A job whose unique_key
+ * is queued already is not queued again. A job due now is marked for the worker's wake-up before it
+ * commits (wake-marks.ts); a mark whose job was not inserted (its key taken) is forgotten as stale.
+ */
+export async function enqueueJob<K extends JobKind>(tx: Queryable, job: NewJob<K>, now: Date): Promise<void> {
+  if (job.runAt.getTime() <= now.getTime()) jobMarks.mark(1);
+  await writeLater(tx, 'jobs', jobRow(job.uniqueKey), (db) =>
+    db
+      .insertInto('jobs')
+      .values({
+        kind: job.kind,
+        payload: JSON.stringify(job.payload ?? null),
+        unique_key: job.uniqueKey ?? null,
+        run_at: job.runAt,
+        max_attempts: job.maxAttempts ?? 10,
+        created_at: now,
+      })
+      .onConflict((oc) => oc.column('unique_key').doNothing()),
+  );
 }
 
 export async function cancelJob(tx: Tx, uniqueKey: string): Promise<void> {
-  await tx.deleteFrom('jobs').where('unique_key', '=', uniqueKey).execute();
+  await writeLater(tx, 'jobs', jobRow(uniqueKey), (db) => db.deleteFrom('jobs').where('unique_key', '=', uniqueKey));
 }
 
 /**

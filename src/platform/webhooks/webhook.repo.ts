@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Queryable, Tx } from '../db/database.js';
 import type { WebhookState, WebhookType } from '../db/schema.js';
+import { insertLater } from '../db/write-behind.js';
 import { leaseHeld } from '../leases/lease.repo.js';
 import { WakeMarks } from '../jobs/wake-marks.js';
 
@@ -24,20 +25,17 @@ export interface NewWebhook {
 
 export async function insertWebhook(tx: Tx, w: NewWebhook): Promise<void> {
   if (w.state === 'pending') webhookMarks.mark(1);
-  await tx
-    .insertInto('webhooks')
-    .values({
-      id: w.id,
-      project_id: w.projectId,
-      session_id: w.sessionId,
-      type: w.type,
-      body: w.body,
-      state: w.state,
-      next_attempt_at: w.now,
-      cycle_started_at: w.now,
-      created_at: w.now,
-    })
-    .execute();
+  await insertLater(tx, 'webhooks', {
+    id: w.id,
+    project_id: w.projectId,
+    session_id: w.sessionId,
+    type: w.type,
+    body: w.body,
+    state: w.state,
+    next_attempt_at: w.now,
+    cycle_started_at: w.now,
+    created_at: w.now,
+  });
 }
 
 /** A webhook claimed for one attempt, with what the attempt needs to know about its project. */
