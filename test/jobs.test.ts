@@ -3,11 +3,13 @@ import { after, before, test } from 'node:test';
 import { enqueueJob, type Job } from '../src/platform/jobs/job.repo.js';
 import type { JobKind } from '../src/platform/jobs/job-kinds.js';
 import { startHarness, type Harness } from './helpers/harness.js';
+import { onPostgres } from './helpers/test-db.js';
 
 // Timed work runs on the job table and the injected clock: moving the sandbox clock runs due jobs
 // at once, in time order, at their own clock times.
 const ran: { kind: string; payload: unknown; at: number }[] = [];
 let failuresLeft = 2;
+const finishes: { payload: unknown; attempts: number; rowAfter: number }[] = [];
 let h: Harness;
 
 before(async () => {
@@ -15,6 +17,27 @@ before(async () => {
     runtime: {
       jobHandlers: [
         ['record', async (job: Job) => void ran.push({ kind: 'record', payload: job.payload, at: h.clock.now().getTime() })],
+        [
+          // Ends its job in its own transaction (JobFinish), as a lifecycle step does; payload 'rollback' throws after it.
+          'finisher',
+          async (job: Job) => {
+            const { db } = h.runtime.database;
+            const rows = () => db.selectFrom('jobs').select('id').where('id', '=', job.id).execute();
+            try {
+              await db.transaction().execute(async (tx) => {
+                await job.finish!.in(tx);
+                // PGlite's one connection is this transaction's: only PostgreSQL has another to look from.
+                if (onPostgres) assert.equal((await rows()).length, 1, 'queued only: another connection still sees the job');
+                if (job.payload === 'rollback' && job.attempts === 1) throw new Error('rolled back');
+              });
+            } catch (err) {
+              finishes.push({ payload: job.payload, attempts: job.attempts, rowAfter: (await rows()).length });
+              throw err;
+            }
+            job.finish!.committed();
+            finishes.push({ payload: job.payload, attempts: job.attempts, rowAfter: (await rows()).length });
+          },
+        ],
         [
           'flaky',
           async (job: Job) => {
@@ -62,6 +85,27 @@ test('a unique key queues a job once: from two calls, and twice in one transacti
   await h.admin('POST', '/clock/advance', { seconds: 2 });
   assert.equal(ran.filter((r) => r.payload === 'a' || r.payload === 'b').length, 1);
   assert.deepEqual(ran.filter((r) => r.payload === 'c' || r.payload === 'd').map((r) => r.payload), ['c']);
+});
+
+test("a handler's transaction ends its job with its own writes; rolled back, the job stays and runs again", async () => {
+  const { db } = h.runtime.database;
+  await enqueue('finisher', 'commit', 0, 'finisher:commit');
+  await enqueue('finisher', 'rollback', 0, 'finisher:rollback');
+  await h.admin('POST', '/clock/advance', { seconds: 60 });
+  assert.deepEqual(
+    finishes.filter((f) => f.payload === 'commit'),
+    [{ payload: 'commit', attempts: 1, rowAfter: 0 }],
+    'the job was gone as soon as its transaction committed, before the handler returned',
+  );
+  assert.deepEqual(
+    finishes.filter((f) => f.payload === 'rollback'),
+    [
+      { payload: 'rollback', attempts: 1, rowAfter: 1 },
+      { payload: 'rollback', attempts: 2, rowAfter: 0 },
+    ],
+    'the rolled-back deletion left the job, which failed, ran again and ended',
+  );
+  assert.deepEqual(await db.selectFrom('jobs').select('id').where('kind', '=', 'finisher').execute(), []);
 });
 
 test('a failing job is retried with growing backoff until it succeeds', async () => {

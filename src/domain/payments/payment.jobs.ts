@@ -1,6 +1,6 @@
 import type { Db, Tx } from '../../platform/db/database.js';
 import type { JobHandlers } from '../../platform/jobs/job-kinds.js';
-import { enqueueJob } from '../../platform/jobs/job.repo.js';
+import { enqueueJob, type Job } from '../../platform/jobs/job.repo.js';
 import QRCode from 'qrcode';
 import type { AuthorizeResult, CardProcessor, ProcessorCard } from './card-processor.port.js';
 import type { PayerRail } from './payer-rail.port.js';
@@ -82,10 +82,11 @@ interface Ctx {
  * the job read it before calling out (not only its id), that names the session to lock without a
  * read; the payment is read again under the lock either way.
  */
-function step(deps: PaymentJobDeps, payment: Payment | string, stages: readonly PaymentStage[], fn: (ctx: Ctx) => Promise<void>): Promise<void> {
+function step(deps: PaymentJobDeps, job: Pick<Job, 'finish'>, payment: Payment | string, stages: readonly PaymentStage[], fn: (ctx: Ctx) => Promise<void>): Promise<void> {
   const id = typeof payment === 'string' ? payment : payment.id;
   const before = typeof payment === 'string' ? undefined : payment;
-  return lockedStep(deps, { kind: paymentOperations, id, before, load: (q) => findPayment(q, id) }, stages, ({ op, view: _view, ...rest }) => fn({ ...rest, payment: op }));
+  // Every handler's step is its last action: it ends the job with its own writes.
+  return lockedStep(deps, { kind: paymentOperations, id, before, load: (q) => findPayment(q, id), finish: job.finish }, stages, ({ op, view: _view, ...rest }) => fn({ ...rest, payment: op }));
 }
 
 /** Moves the payment and settles its session from the step's view: no second read of the session. */
@@ -250,7 +251,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
       if (!payment || payment.stage !== 'prechecking') return;
       // A payer source (or an FPS binding) has no card to look at: the rail sees the payment at authorize.
       const result = payerRailOf(payment.source) ? { kind: 'ok' as const } : await deps.processor.precheck({ operationId: jobKey(payment.id, 'precheck'), card: await processorCard(deps, payment) });
-      await step(deps, payment, ['prechecking'], async (c) => {
+      await step(deps, job, payment, ['prechecking'], async (c) => {
         if (result.kind === 'declined') return finish(deps, c, 'failed', { cardChecked: true, source: withoutSecurityCode(c.payment), error: { code: result.code, description: result.description } });
         if (c.project.autoConfirm) {
           await moveAndSettle(c, 'authorizing', { cardChecked: true });
@@ -269,7 +270,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
       if (!payment || payment.stage !== 'authorizing') return;
       if (payment.source.type === 'fps_binding') {
         const charged = await deps.payerRails.chargeBinding({ operationId: jobKey(payment.id, 'charge'), token: payment.source.token, amount: payment.amount, currency: payment.currency });
-        await step(deps, payment, ['authorizing'], (c) =>
+        await step(deps, job, payment, ['authorizing'], (c) =>
           charged.kind === 'declined'
             ? finish(deps, c, 'failed', { error: { code: charged.code, description: charged.description } })
             : finish(deps, c, 'succeeded', { capturedAmount: c.payment.amount, transactionInfo: { fp_message_id: charged.reference } }),
@@ -281,7 +282,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
         const opened = await deps.payerRails.open({ operationId: jobKey(payment.id, 'open'), source: payer, amount: payment.amount, currency: payment.currency, now: deps.clock.now() });
         const pageId = newTdsId();
         const interaction = opened.kind === 'opened' ? await payerInteraction(deps, payer, pageId) : undefined;
-        await step(deps, payment, ['authorizing'], (c) =>
+        await step(deps, job, payment, ['authorizing'], (c) =>
           opened.kind === 'declined'
             ? finish(deps, c, 'failed', { error: { code: opened.code, description: opened.description } })
             : awaitPayer(deps, c, pageId, interaction!, opened.reference),
@@ -297,7 +298,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
         now: deps.clock.now(),
         initiator: payment.initiator ?? undefined,
       });
-      await step(deps, payment, ['authorizing'], (c) => applyAuthorization(deps, c, result));
+      await step(deps, job, payment, ['authorizing'], (c) => applyAuthorization(deps, c, result));
     },
 
     async 'payment.complete_3ds'(job) {
@@ -306,7 +307,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
       const payer = payerSourceOf(payment.source);
       if (payer) {
         const paid = await deps.payerRails.complete({ operationId: jobKey(payment.id, 'complete'), source: payer, approved: payment.tdsResult === 'confirmed' });
-        await step(deps, payment, ['completing_3ds'], (c) => {
+        await step(deps, job, payment, ['completing_3ds'], (c) => {
           if (paid.kind === 'declined') return finish(deps, c, 'failed', { customerInteraction: null, error: { code: paid.code, description: paid.description } });
           const info = payer.type === 'faster_payment_system' ? { fp_message_id: c.payment.transactionInfo?.fp_message_id ?? paid.reference } : null;
           return finish(deps, c, 'succeeded', { customerInteraction: null, capturedAmount: c.payment.amount, ...(info ? { transactionInfo: info } : {}) });
@@ -319,7 +320,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
         confirmed: payment.tdsResult === 'confirmed',
         capture: !payment.hold,
       });
-      await step(deps, payment, ['completing_3ds'], (c) => applyAuthorization(deps, c, result));
+      await step(deps, job, payment, ['completing_3ds'], (c) => applyAuthorization(deps, c, result));
     },
 
     async 'payment.capture'(job) {
@@ -327,7 +328,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
       if (!payment || payment.stage !== 'capturing') return;
       const amount = payment.captureAmount ?? payment.amount;
       const result = await deps.processor.capture({ operationId: jobKey(payment.id, 'capture'), amount });
-      await step(deps, payment, ['capturing'], (c) =>
+      await step(deps, job, payment, ['capturing'], (c) =>
         result.kind === 'captured'
           ? finish(deps, c, 'succeeded', { capturedAmount: amount })
           : finish(deps, c, 'failed', { error: { code: result.code, description: result.description } }),
@@ -339,7 +340,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
       const payment = await findPayment(deps.db, job.payload.paymentId);
       if (!payment || payment.stage !== 'voiding') return;
       await deps.processor.void({ operationId: jobKey(payment.id, 'void') });
-      await step(deps, payment, ['voiding'], (c) =>
+      await step(deps, job, payment, ['voiding'], (c) =>
         finish(deps, c, 'failed', {
           error: {
             code: reason,
@@ -353,19 +354,19 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
     },
 
     async 'payment.confirm_timeout'(job) {
-      await step(deps, job.payload.paymentId, ['awaiting_confirm'], (c) =>
+      await step(deps, job, job.payload.paymentId, ['awaiting_confirm'], (c) =>
         finish(deps, c, 'failed', { error: { code: 'confirm_timeout', description: 'session/confirm did not come within 240 minutes of ready_to_confirm' } }),
       );
     },
 
     async 'payment.3ds_timeout'(job) {
-      await step(deps, job.payload.paymentId, ['awaiting_3ds'], (c) =>
+      await step(deps, job, job.payload.paymentId, ['awaiting_3ds'], (c) =>
         finish(deps, c, 'failed', { customerInteraction: null, error: { code: '3DS_timeout', description: 'the payer did not complete 3-D Secure within 60 minutes' } }),
       );
     },
 
     async 'payment.payer_timeout'(job) {
-      await step(deps, job.payload.paymentId, ['awaiting_3ds'], (c) =>
+      await step(deps, job, job.payload.paymentId, ['awaiting_3ds'], (c) =>
         finish(deps, c, 'failed', {
           customerInteraction: null,
           error: {
@@ -381,11 +382,11 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
       const payment = await findPayment(deps.db, paymentId);
       if (!payment || payment.stage !== 'awaiting_3ds') return;
       const answer = await deps.payerRails.push({ operationId: jobKey(paymentId, `push:${pushId}`), phone });
-      await step(deps, payment, ['awaiting_3ds'], (c) => answerPayer(c.tx, deps, c.payment, c.session, answer.approved));
+      await step(deps, job, payment, ['awaiting_3ds'], (c) => answerPayer(c.tx, deps, c.payment, c.session, answer.approved));
     },
 
     async 'payment.hold_expiry'(job) {
-      await step(deps, job.payload.paymentId, ['awaiting_capture'], async (c) => {
+      await step(deps, job, job.payload.paymentId, ['awaiting_capture'], async (c) => {
         await moveAndSettle(c, 'voiding', {});
         await enqueueJob(c.tx, { kind: 'payment.void', payload: { paymentId: c.payment.id, reason: 'capture_timeout' }, runAt: c.now, uniqueKey: jobKey(c.payment.id, 'void') }, c.now);
       });
@@ -399,7 +400,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
       const payer = paidBy ? payerRailOf(paidBy.source) : undefined;
       // An FPS / provider payment is refunded through its rail, a card payment through the card processor.
       const result = payer ? await deps.payerRails.refund({ operationId: refund.id, source: payer, amount: refund.amount }) : await deps.processor.refund({ operationId: refund.id, amount: refund.amount });
-      await step(deps, refund.paymentId, ['succeeded'], async (c) => {
+      await step(deps, job, refund.paymentId, ['succeeded'], async (c) => {
         const current = await findRefund(c.tx, refund.id);
         if (!current || current.status !== 'in_progress') return;
         if (result.kind === 'refunded') {
@@ -418,7 +419,7 @@ export function paymentJobHandlers(deps: PaymentJobDeps): JobHandlers<PaymentJob
       const { afterMs } = job.payload;
       const delay = afterMs ?? 86_400_000;
       // A hold captured later is charged back a clock-day after its capture: wait for it.
-      await step(deps, job.payload.paymentId, ['awaiting_capture', 'capturing', 'succeeded'], async (c) => {
+      await step(deps, job, job.payload.paymentId, ['awaiting_capture', 'capturing', 'succeeded'], async (c) => {
         const due = c.payment.stage === 'succeeded' && c.payment.finishedAt ? new Date(c.payment.finishedAt.getTime() + delay) : new Date(c.now.getTime() + delay);
         if (due > c.now) {
           await enqueueJob(c.tx, { kind: 'payment.chargeback', payload: { paymentId: c.payment.id, afterMs: delay }, runAt: due, uniqueKey: `${jobKey(c.payment.id, 'chargeback')}:${due.toISOString()}` }, c.now);

@@ -1,7 +1,7 @@
 import type { OperationErrorCode } from '../../kernel/operation-errors.js';
 import type { Db, Tx } from '../../platform/db/database.js';
 import type { JobHandlers } from '../../platform/jobs/job-kinds.js';
-import { enqueueJob } from '../../platform/jobs/job.repo.js';
+import { enqueueJob, type Job } from '../../platform/jobs/job.repo.js';
 import { book } from '../ledger/ledger.service.js';
 import { openRefund } from '../refunds/refund.service.js';
 import type { BankRails, RailRequest } from './bank-rail.port.js';
@@ -66,10 +66,11 @@ interface Ctx {
  * job read it before calling out (not only its id), that names the session to lock without a read;
  * the payout is read again under the lock either way.
  */
-function step(deps: PayoutJobDeps, payout: Payout | string, stages: readonly PayoutStage[], fn: (c: Ctx) => Promise<void>): Promise<void> {
+function step(deps: PayoutJobDeps, job: Pick<Job, 'finish'>, payout: Payout | string, stages: readonly PayoutStage[], fn: (c: Ctx) => Promise<void>): Promise<void> {
   const id = typeof payout === 'string' ? payout : payout.id;
   const before = typeof payout === 'string' ? undefined : payout;
-  return lockedStep(deps, { kind: payoutOperations, id, before, load: (q) => findPayout(q, id) }, stages, ({ op, view: _view, ...rest }) => fn({ ...rest, payout: op }));
+  // Every handler's step is its last action: it ends the job with its own writes.
+  return lockedStep(deps, { kind: payoutOperations, id, before, load: (q) => findPayout(q, id), finish: job.finish }, stages, ({ op, view: _view, ...rest }) => fn({ ...rest, payout: op }));
 }
 
 /** Moves the payout and settles its session from the step's view: no second read of the session. */
@@ -168,7 +169,7 @@ export function payoutJobHandlers(deps: PayoutJobDeps): JobHandlers<PayoutJobKin
       if (!RAIL_SPECS[payout.rail].movesMoney) {
         const account = payout.destination.type === 'bank_account' ? payout.destination.account : {};
         const found = await deps.rails.verifyFpsCustomer({ operationId: payout.id, phone: String(account['phone'] ?? ''), bankId: String(account['bank_id'] ?? '') });
-        await step(deps, payout, ['checking'], (c) =>
+        await step(deps, job, payout, ['checking'], (c) =>
           found.kind === 'found' ? finish(deps, c, 'succeeded', {}) : finish(deps, c, 'failed', { error: { code: found.code, description: found.description } }),
         );
         return;
@@ -176,7 +177,7 @@ export function payoutJobHandlers(deps: PayoutJobDeps): JobHandlers<PayoutJobKin
       const taxpayer = payout.fiscalization
         ? await deps.taxpayers.checkTaxpayer({ operationId: payout.id, taxReference: payout.fiscalization.taxReference, amount: payout.amount, now: deps.clock.now() })
         : undefined;
-      await step(deps, payout, ['checking'], async (c) => {
+      await step(deps, job, payout, ['checking'], async (c) => {
         if (taxpayer && c.payout.fiscalization) {
           const binding = await findTaxpayerBinding(c.tx, c.project.id, c.payout.fiscalization.taxReference);
           const refusal = taxpayerRefusal(taxpayer, binding?.status === 'bound', c.payout.fiscalization.taxReference);
@@ -200,7 +201,7 @@ export function payoutJobHandlers(deps: PayoutJobDeps): JobHandlers<PayoutJobKin
       if (!payout || payout.stage !== 'sending') return;
       const result = await deps.rails.send(await railRequest(deps, payout));
       const receipt = result.kind === 'accepted' && result.settleAfterMs === 0 ? await receiptOf(deps, payout) : undefined;
-      await step(deps, payout, ['sending'], async (c) => {
+      await step(deps, job, payout, ['sending'], async (c) => {
         if (result.kind === 'declined') return voidAndFail(deps, c, result.code, result.description);
         if (result.kind === 'error') return failUnexpectedly(deps, c, result.code, result.description);
         if (result.kind === 'timeout') {
@@ -225,7 +226,7 @@ export function payoutJobHandlers(deps: PayoutJobDeps): JobHandlers<PayoutJobKin
       const payout = await findPayout(deps.db, job.payload.payoutId);
       if (!payout || payout.stage !== 'settling') return;
       const receipt = await receiptOf(deps, payout);
-      await step(deps, payout, ['settling'], (c) => settle(deps, c, { reference, receipt }, returnAfterMs ?? undefined));
+      await step(deps, job, payout, ['settling'], (c) => settle(deps, c, { reference, receipt }, returnAfterMs ?? undefined));
     },
 
     /** A rail that timed out is asked again; the payout settles (or fails) exactly once. */
@@ -234,7 +235,7 @@ export function payoutJobHandlers(deps: PayoutJobDeps): JobHandlers<PayoutJobKin
       if (!payout || payout.stage !== 'unknown') return;
       const result = await deps.rails.reconcile(await railRequest(deps, payout));
       const receipt = result.kind === 'settled' ? await receiptOf(deps, payout) : undefined;
-      await step(deps, payout, ['unknown'], async (c) => {
+      await step(deps, job, payout, ['unknown'], async (c) => {
         if (result.kind === 'settled') return settle(deps, c, { reference: result.reference, authCode: result.authCode, receipt }, result.returnAfterMs);
         if (result.kind === 'declined') return voidAndFail(deps, c, result.code, result.description);
         const at = new Date(c.now.getTime() + result.retryAfterMs);
@@ -244,7 +245,7 @@ export function payoutJobHandlers(deps: PayoutJobDeps): JobHandlers<PayoutJobKin
 
     /** The recipient's bank sent the money back: a refund on the payout, the wallet credited. */
     async 'payout.return'(job) {
-      await step(deps, job.payload.payoutId, ['succeeded'], async (c) => {
+      await step(deps, job, job.payload.payoutId, ['succeeded'], async (c) => {
         const refundId = deps.ids('rf');
         const booked = await book(c.tx, {
           projectId: c.project.id,
@@ -281,7 +282,7 @@ export function payoutJobHandlers(deps: PayoutJobDeps): JobHandlers<PayoutJobKin
     },
 
     async 'payout.confirm_timeout'(job) {
-      await step(deps, job.payload.payoutId, ['awaiting_confirm'], (c) =>
+      await step(deps, job, job.payload.payoutId, ['awaiting_confirm'], (c) =>
         finish(deps, c, 'failed', { error: { code: 'confirm_timeout', description: 'session/confirm did not come within 240 minutes of ready_to_confirm' } }),
       );
     },

@@ -1,6 +1,7 @@
 import type { Db, Queryable, Tx } from '../../platform/db/database.js';
 import { runStatement, statement } from '../../platform/db/prepared.js';
 import type { ProjectRow, SessionRow } from '../../platform/db/schema.js';
+import type { JobFinish } from '../../platform/jobs/job.repo.js';
 import { toProject, type Project } from '../projects/project.repo.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { OperationKind, OperationKinds } from './operation-kind.js';
@@ -42,6 +43,8 @@ export interface StepTarget<Op> {
   /** The operation as the job read it before calling out, if it did: it names the session to lock. */
   readonly before?: Op | undefined;
   readonly load: (q: Queryable) => Promise<Op | undefined>;
+  /** The job this step ends, if it is its handler's last: deleted with the step's writes (JobFinish). */
+  readonly finish?: JobFinish | undefined;
 }
 
 /** The session row lock (the one every change to a session takes first) and its project, in one statement. */
@@ -63,6 +66,7 @@ export async function lockedStep<Op extends { id: string; projectId: string; ses
   stages: readonly S[],
   fn: (step: LockedStep<Op>) => Promise<void>,
 ): Promise<void> {
+  let ended = false;
   await deps.db.transaction().execute(async (tx) => {
     const before = target.before ?? (await target.load(tx));
     if (!before) return;
@@ -89,6 +93,11 @@ export async function lockedStep<Op extends { id: string; projectId: string; ses
         settleView(tx, { session, operations: view.operations.map((o) => (o === mine ? { kind: o.kind, op: moved, summary: o.kind.summarize(moved) } : o)) }, now),
       atEnd: (f) => void last.push(f),
     });
+    if (target.finish) {
+      await target.finish.in(tx);
+      ended = true;
+    }
     for (const f of last) await f();
   });
+  if (ended) target.finish?.committed();
 }

@@ -2,7 +2,7 @@ import type { Db } from '../db/database.js';
 import type { Clock } from '../../kernel/clock.js';
 import { WakeableSleep } from '../../kernel/wakeable-sleep.js';
 import { LEASE_SECONDS } from '../leases/lease.repo.js';
-import { claimDueJobs, completeJobs, failJob, type Job } from './job.repo.js';
+import { claimDueJobs, completeJobs, failJob, finishJobIn, type Job } from './job.repo.js';
 
 /** A job handler does its work and returns; throwing schedules a retry. It receives the job's payload. */
 export type JobHandler = (job: Job) => Promise<void>;
@@ -119,9 +119,11 @@ export class JobRunner {
 
   async #runOne(job: Job): Promise<void> {
     const handler = this.#deps.handlers.get(job.kind);
+    // A handler whose last step deleted the job with its own writes has nothing left to delete here.
+    let finished = false;
     try {
       if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
-      await handler(job);
+      await handler({ ...job, finish: { in: (tx) => finishJobIn(tx, this.#id, job), committed: () => void (finished = true) } });
     } catch (err) {
       this.#deps.log.warn({ err, job: { id: job.id, kind: job.kind, attempts: job.attempts } }, 'job failed');
       await failJob(this.#deps.db, this.#id, job.id, (err as Error).message ?? String(err), this.#deps.clock.now()).catch((e: unknown) =>
@@ -129,6 +131,7 @@ export class JobRunner {
       );
       return;
     }
+    if (finished) return;
     // Done: the slot is held until the deletion commits, so drain and dueWorkHeld never see a
     // finished job as still running. A lost deletion (crash) runs the job again, which is harmless:
     // each handler checks the operation's stage under the session lock.

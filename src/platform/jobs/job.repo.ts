@@ -25,6 +25,19 @@ export interface Job {
   readonly attempts: number;
   readonly maxAttempts: number;
   readonly uniqueKey: string | null;
+  /** Set by the runner on the job it hands a handler: ends the job in the handler's last transaction. */
+  readonly finish?: JobFinish;
+}
+
+/**
+ * How a handler's last transaction ends its job: `in(tx)` queues the job's deletion into it (written
+ * behind, so it commits with the step's own writes or not at all), and `committed()`, called once
+ * that transaction committed, tells the runner to delete nothing itself. A handler that never calls
+ * `committed()` (its step found nothing to do) leaves the deletion to the runner, as before.
+ */
+export interface JobFinish {
+  in(tx: Tx): Promise<void>;
+  committed(): void;
 }
 
 /** A job's identity for write-behind (write-behind.ts): its unique_key, when it has one. */
@@ -80,6 +93,11 @@ export async function claimDueJobs(db: Queryable, worker: string, now: Date, lim
   return res.rows
     .map((r) => ({ id: String(r.id), kind: r.kind, payload: r.payload, runAt: new Date(r.run_at), attempts: r.attempts, maxAttempts: r.max_attempts, uniqueKey: r.unique_key }))
     .sort((a, b) => a.runAt.getTime() - b.runAt.getTime() || Number(a.id) - Number(b.id));
+}
+
+/** The deletion JobFinish.in queues: the job, while this worker still holds it. */
+export async function finishJobIn(tx: Tx, worker: string, job: Pick<Job, 'id' | 'uniqueKey'>): Promise<void> {
+  await writeLater(tx, 'jobs', jobRow(job.uniqueKey), (db) => db.deleteFrom('jobs').where('id', '=', job.id).where('locked_by', '=', worker));
 }
 
 export async function completeJob(tx: Queryable, worker: string, id: string): Promise<void> {

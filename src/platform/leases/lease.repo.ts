@@ -18,7 +18,12 @@ export function leaseHeld(alias: string): RawBuilder<boolean> {
     SELECT 1 FROM workers k WHERE k.id = ${t}.locked_by AND k.heartbeat_at > clock_timestamp() - make_interval(secs => ${STALE_SECONDS})))`;
 }
 
-/** Announces `worker` (or refreshes it) and extends every job lease it holds. One round trip. */
+/**
+ * Announces `worker` (or refreshes it) and extends every job lease it holds. One round trip. A job
+ * row locked right now is skipped: a step that ends its job deletes the row in its commit (JobFinish),
+ * and waiting for it would make the beat wait for steps, and a step that also cancels another job
+ * this beat has locked wait for the beat. A skipped lease is renewed by the next beat.
+ */
 export async function heartbeat(db: Queryable, worker: string): Promise<void> {
   await sql`
     WITH beat AS (
@@ -26,7 +31,7 @@ export async function heartbeat(db: Queryable, worker: string): Promise<void> {
       ON CONFLICT (id) DO UPDATE SET heartbeat_at = clock_timestamp()
     ), renewed AS (
       UPDATE jobs SET locked_until = clock_timestamp() + make_interval(secs => ${LEASE_SECONDS})
-      WHERE locked_by = ${worker} AND locked_until IS NOT NULL
+      WHERE id IN (SELECT id FROM jobs WHERE locked_by = ${worker} AND locked_until IS NOT NULL FOR UPDATE SKIP LOCKED)
     )
     SELECT 1`.execute(db);
 }
