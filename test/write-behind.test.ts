@@ -123,3 +123,15 @@ test('outside a transaction a queued write runs at once', async () => {
   await insert(handle.db, 'now', 7);
   assert.deepEqual(await rows(), [{ id: 'now', n: 7, note: null }]);
 });
+
+test('a transaction that queues more writes than one statement can carry parameters for still applies them all', { timeout: 60_000 }, async () => {
+  await reset();
+  // 2 parameters per update: 34,000 of them in one statement would pass PostgreSQL's 65,535.
+  const n = 34_000;
+  await sql`INSERT INTO wb_items (id, n) SELECT 'r' || g, 0 FROM generate_series(1, ${n}) g`.execute(handle.db);
+  await handle.db.transaction().execute(async (tx) => {
+    for (let i = 1; i <= n; i++) await update(tx, `r${i}`, { n: i });
+  });
+  const res = await sql<{ wrong: string }>`SELECT count(*) AS wrong FROM wb_items WHERE n::text <> substr(id, 2)`.execute(handle.db);
+  assert.equal(Number(res.rows[0]!.wrong), 0);
+});

@@ -24,12 +24,13 @@ import type { Database } from './schema.js';
  *   the next statement that may read it: any statement but a plain SELECT, or a plain SELECT that
  *   names a table with queued writes. Queued writes go out as one statement (data-modifying CTEs:
  *   `WITH w1 AS (INSERT …), w2 AS (UPDATE …) UPDATE …`), so they are all applied or none.
- * - Writes to one row are folded together: an update of a row inserted or updated earlier in the
- *   transaction changes that write's values (its columns are plain values, never expressions), so one
- *   statement never touches a row twice. Two writes that one statement cannot hold in a defined order
- *   (two inserts into one table, whose sequence values would be assigned in no defined order; two
- *   writes to one row that cannot be folded; a write whose rows are not known) go out as consecutive
- *   statements, in the order they were queued.
+ * - Writes to one row are folded together: an update of a row that the statement being built
+ *   inserts or updates already changes that write's values (its columns are plain values, never
+ *   expressions), so one statement never touches a row twice. Two writes that one statement cannot
+ *   hold in a defined order go out as consecutive statements, in the order they were queued: two
+ *   inserts into one table (their sequence values would be assigned in no defined order), two writes
+ *   to one row that cannot be folded, a write whose rows are not known. So does a statement's 65th
+ *   write (MAX_GROUP: PostgreSQL takes at most 65,535 parameters per statement).
  * - BEGIN waits for the first statement that needs a transaction: a write sent now, a locking or
  *   side-effecting SELECT, or more than one statement of queued writes. Until then plain SELECTs run
  *   in autocommit, which under READ COMMITTED (every transaction here) sees exactly what it would
@@ -131,6 +132,9 @@ function combine(group: readonly QueuedWrite[]): CompiledQuery {
   return CompiledQuery.raw(`WITH ${texts.map((t, i) => `w${i} AS (${t})`).join(', ')} ${main}`, parameters);
 }
 
+/** Writes per statement at most: far below PostgreSQL's 65,535 parameters for any row here. */
+const MAX_GROUP = 64;
+
 /** Whether `w` may share a statement with `e` (see the top of this file). */
 function compatible(e: QueuedWrite, w: QueuedWrite): boolean {
   if (e.table !== w.table) return true;
@@ -172,23 +176,18 @@ class WriteBehindConnection implements DatabaseConnection {
   }
 
   private enqueue(write: QueuedWrite): void {
-    if (write.kind === 'update' && write.row !== undefined) {
-      // The latest earlier write of this table decides: the same row, foldable, takes the new values.
-      for (let g = this.groups.length - 1; g >= 0; g--) {
-        const group = this.groups[g]!;
-        for (let i = group.length - 1; i >= 0; i--) {
-          const e = group[i]!;
-          if (e.table !== write.table) continue;
-          if (e.row === write.row && e.kind !== 'other') {
-            group[i] = { ...e, values: { ...e.values, ...write.values } };
-            return;
-          }
-          if (!compatible(e, write)) g = i = -1;
-        }
+    const last = this.groups.at(-1);
+    if (last && write.kind === 'update' && write.row !== undefined) {
+      // An update of a row the last statement writes already folds into that write. (A row written
+      // only by an earlier statement needs no folding: this write goes in a later one.)
+      const i = last.findIndex((e) => e.table === write.table && e.row === write.row);
+      const e = last[i];
+      if (e && e.kind !== 'other') {
+        last[i] = { ...e, values: { ...e.values, ...write.values } };
+        return;
       }
     }
-    const last = this.groups.at(-1);
-    if (last && last.every((e) => compatible(e, write))) last.push(write);
+    if (last && last.length < MAX_GROUP && last.every((e) => compatible(e, write))) last.push(write);
     else this.groups.push([write]);
   }
 
