@@ -321,7 +321,8 @@ describe('query plans at 1,000,000 sessions', { skip: !onPostgres && 'PostgreSQL
     }
     t.diagnostic(`${captured.size} distinct statements caught, ${explained} explained`);
     for (const p of preferred) t.diagnostic(`planner's choice: ${p}`);
-    assert.ok(explained > 40, `only ${explained} statements were explained: the capture missed the driver`);
+    // Write-behind folds a step's writes into one statement, so a workload has fewer distinct texts (37–41 here); a capture that missed the driver sees none.
+    assert.ok(explained > 25, `only ${explained} statements were explained: the capture missed the driver`);
     assert.deepEqual(failures, [], failures.join('\n\n'));
   });
 });
