@@ -1,7 +1,6 @@
 import type { Queryable, Tx } from '../../platform/db/database.js';
 import { insertStatement, runStatement, statement, type PlannedInsert } from '../../platform/db/prepared.js';
-import type { SessionRow } from '../../platform/db/schema.js';
-import type { SessionsTable } from '../../platform/db/schema.js';
+import type { SessionRow, SessionsTable } from '../../platform/db/schema.js';
 import { insertLater, updateLater } from '../../platform/db/write-behind.js';
 import type { Insertable } from 'kysely';
 import type { NextAction, SessionStatus } from './session.status.js';
